@@ -1,0 +1,133 @@
+// Row-wise temperature softmax over a row-major [rows, cols] f32 matrix.
+// y = e^((x − m)/T) / Σ e^((x − m)/T), m = row max. −Inf entries are masks (y = 0 exactly); a row
+// of only −Inf, or any NaN/+Inf, stops with a status naming the row. Σ runs in f64, so a row of
+// 1e6 sums to 1 within 1e-6; entries ≥ 1e-30 are within 1e-6 relative of float64 (tested).
+import { OK, E_NONFINITE, E_MASKED, fail } from './status';
+import { LOG2E, expShifted, addWide, sumWide, rowMax, loadTail, storeTail } from './simd/exp';
+
+// @ts-ignore: decorator
+@inline export function checkRowMax(m: f32, row: i32): i32 {
+  if (m != m || m == Infinity) return fail(E_NONFINITE, row);
+  if (m == -Infinity) return fail(E_MASKED, row);
+  return OK;
+}
+
+/** Writes e^((x − m)·invT) to y (y may be 0 to skip the store) and returns the f64 sum. */
+export function expRow(x: usize, y: usize, n: i32, m: f32, invT: f64): f64 {
+  const mv = f64x2.splat(<f64>m);
+  const k = f64x2.splat(invT * LOG2E);
+  let acc = f64x2.splat(0);
+  let i = 0;
+  if (y != 0) {
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const e = expShifted(v128.load(x + off), mv, k);
+      v128.store(y + off, e);
+      acc = addWide(acc, e);
+    }
+    if (i < n) {
+      const e = expShifted(loadTail(x + (<usize>i << 2), n - i, -Infinity), mv, k);
+      storeTail(y + (<usize>i << 2), n - i, e);
+      acc = addWide(acc, e);
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) acc = addWide(acc, expShifted(v128.load(x + (<usize>i << 2)), mv, k));
+    if (i < n) acc = addWide(acc, expShifted(loadTail(x + (<usize>i << 2), n - i, -Infinity), mv, k));
+  }
+  return sumWide(acc);
+}
+
+export function scaleRow(y: usize, n: i32, s: f32): void {
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = y + (<usize>i << 2);
+    v128.store(p, f32x4.mul(v128.load(p), sv));
+  }
+  for (; i < n; i++) {
+    const p = y + (<usize>i << 2);
+    store<f32>(p, load<f32>(p) * s);
+  }
+}
+
+export function softmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT: f64): i32 {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const x = xPtr + <usize>r * rowBytes;
+    const y = yPtr + <usize>r * rowBytes;
+    const m = rowMax(x, cols);
+    const status = checkRowMax(m, r);
+    if (status != OK) return status;
+    const sum = expRow(x, y, cols, m, invT);
+    scaleRow(y, cols, <f32>(1.0 / sum));
+  }
+  return OK;
+}
+
+// log y = (x − m)/T − ln Σ, formed in f64 so log-probabilities near 0 keep their relative accuracy.
+export function logSoftmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT: f64): i32 {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const x = xPtr + <usize>r * rowBytes;
+    const y = yPtr + <usize>r * rowBytes;
+    const m = rowMax(x, cols);
+    const status = checkRowMax(m, r);
+    if (status != OK) return status;
+    const lse = Math.log(expRow(x, 0, cols, m, invT));
+    const mv = f64x2.splat(<f64>m);
+    const kv = f64x2.splat(invT);
+    const lv = f64x2.splat(lse);
+    let i = 0;
+    for (; i + 4 <= cols; i += 4) {
+      const off = <usize>i << 2;
+      const v = v128.load(x + off);
+      const hi = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
+      const zLo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), mv), kv), lv);
+      const zHi = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(hi), mv), kv), lv);
+      v128.store(y + off, v128.shuffle<f32>(f32x4.demote_f64x2_zero(zLo), f32x4.demote_f64x2_zero(zHi), 0, 1, 4, 5));
+    }
+    for (; i < cols; i++) {
+      const off = <usize>i << 2;
+      store<f32>(y + off, <f32>((<f64>load<f32>(x + off) - <f64>m) * invT - lse));
+    }
+  }
+  return OK;
+}
+
+// dx = y ⊙ (dy − Σ dy⊙y) / T; Σ in f64. Non-finite y or dy surfaces as a non-finite Σ.
+export function softmaxBackward(yPtr: usize, dyPtr: usize, dxPtr: usize, rows: i32, cols: i32, invT: f64): i32 {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const base = <usize>r * rowBytes;
+    const y = yPtr + base, dy = dyPtr + base, dx = dxPtr + base;
+    let acc = f64x2.splat(0);
+    let i = 0;
+    for (; i + 4 <= cols; i += 4) {
+      const off = <usize>i << 2;
+      const yv = v128.load(y + off), dv = v128.load(dy + off);
+      const yHi = v128.shuffle<f32>(yv, yv, 2, 3, 0, 1), dHi = v128.shuffle<f32>(dv, dv, 2, 3, 0, 1);
+      acc = f64x2.add(acc, f64x2.add(
+        f64x2.mul(f64x2.promote_low_f32x4(yv), f64x2.promote_low_f32x4(dv)),
+        f64x2.mul(f64x2.promote_low_f32x4(yHi), f64x2.promote_low_f32x4(dHi))));
+    }
+    let s = sumWide(acc);
+    for (; i < cols; i++) s += <f64>load<f32>(y + (<usize>i << 2)) * <f64>load<f32>(dy + (<usize>i << 2));
+    if (!isFinite(s)) return fail(E_NONFINITE, r);
+    // dy − Σ cancels when dy ≈ Σ: keep it in f64 so dx stays within 1e-5 relative of float64.
+    const sv = f64x2.splat(s), kv = f64x2.splat(<f64>invT);
+    i = 0;
+    for (; i + 4 <= cols; i += 4) {
+      const off = <usize>i << 2;
+      const yv = v128.load(y + off), dv = v128.load(dy + off);
+      const yHi = v128.shuffle<f32>(yv, yv, 2, 3, 0, 1), dHi = v128.shuffle<f32>(dv, dv, 2, 3, 0, 1);
+      const lo = f64x2.mul(f64x2.mul(f64x2.promote_low_f32x4(yv), f64x2.sub(f64x2.promote_low_f32x4(dv), sv)), kv);
+      const hi = f64x2.mul(f64x2.mul(f64x2.promote_low_f32x4(yHi), f64x2.sub(f64x2.promote_low_f32x4(dHi), sv)), kv);
+      v128.store(dx + off, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+    }
+    for (; i < cols; i++) {
+      const off = <usize>i << 2;
+      store<f32>(dx + off, <f32>(<f64>load<f32>(y + off) * (<f64>load<f32>(dy + off) - s) * <f64>invT));
+    }
+  }
+  return OK;
+}

@@ -1,0 +1,213 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { softmax, logSoftmax, softmaxBackward } from '../src/index.js';
+import * as ref from './reference.js';
+import { mat, expectClose, expectCode, SHAPES, RUNS, rng } from './helpers.js';
+
+const x3 = new Float32Array([1, 2, 3]);
+
+describe('softmax', () => {
+  it('matches the float64 reference within 1e-6 relative (entries ≥ 1e-30) on ragged shapes', () => {
+    for (const [r, c] of SHAPES) {
+      for (const temperature of [1, 0.37, 3]) {
+        const x = mat(r, c, r * 31 + c, -20, 20);
+        expectClose(softmax(x, [r, c], { temperature }), ref.softmax(x, r, c, temperature), { rel: 1e-6, abs: 1e-36, floor: 1e-30 });
+      }
+    }
+  });
+
+  it('keeps 1e-6 relative down to probabilities of 1e-30 (arguments near −69)', () => {
+    const x = new Float32Array(4096);
+    for (let i = 0; i < x.length; i++) x[i] = -69 * (i / x.length) + 0.001 * (i % 7);
+    expectClose(softmax(x, [1, 4096]), ref.softmax(x, 1, 4096), { rel: 1e-6, abs: 1e-36, floor: 1e-30 });
+  });
+
+  it('sums a row of 1e6 entries to 1 within 1e-6', () => {
+    const n = 1_000_000;
+    const y = softmax(mat(1, n, 5, -30, 30), [1, n], { temperature: 2 });
+    let s = 0;
+    for (let i = 0; i < n; i++) s += y[i];
+    expect(Math.abs(s - 1)).toBeLessThan(1e-6);
+  });
+
+  it('gives exactly 0 to −Infinity entries and renormalises the rest', () => {
+    const x = new Float32Array([0, -Infinity, 1, -Infinity, 2]);
+    const y = softmax(x, [1, 5]);
+    expect(y[1]).toBe(0);
+    expect(y[3]).toBe(0);
+    expectClose(y, ref.softmax(x, 1, 5), { rel: 1e-6 });
+  });
+
+  it('handles logits of ±1e4 without overflow', () => {
+    const x = new Float32Array([1e4, -1e4, 9999, 0, 1e4 - 0.5]);
+    expectClose(softmax(x, [1, 5]), ref.softmax(x, 1, 5), { rel: 1e-6, abs: 1e-36, floor: 1e-30 });
+  });
+
+  it('approaches argmax at T = 1e-3 and uniform at T = 1e3', () => {
+    const x = mat(3, 9, 7);
+    expectClose(softmax(x, [3, 9], { temperature: 1e-3 }), ref.softmax(x, 3, 9, 1e-3), { rel: 1e-6, abs: 1e-36, floor: 1e-30 });
+    const u = softmax(x, [3, 9], { temperature: 1e3 });
+    expectClose(u, ref.softmax(x, 3, 9, 1e3), { rel: 1e-6 });
+    for (const v of u) expect(Math.abs(v - 1 / 9)).toBeLessThan(0.01);
+  });
+
+  it('gives 1 for a single column', () => {
+    expect(Array.from(softmax(new Float32Array([5, -3]), [2, 1]))).toEqual([1, 1]);
+  });
+
+  it('returns an empty array for zero rows', () => {
+    expect(softmax(new Float32Array(0), [0, 5]).length).toBe(0);
+  });
+
+  it('writes into out and leaves x untouched', () => {
+    const x = mat(2, 6, 3);
+    const copy = x.slice();
+    const out = new Float32Array(12);
+    const y = softmax(x, [2, 6], { out });
+    expect(y).toBe(out);
+    expect(x).toEqual(copy);
+    expectClose(out, ref.softmax(x, 2, 6), { rel: 1e-6 });
+  });
+
+  it('works in place when out is x', () => {
+    const x = mat(2, 6, 4);
+    const expected = ref.softmax(x, 2, 6);
+    softmax(x, [2, 6], { out: x });
+    expectClose(x, expected, { rel: 1e-6 });
+  });
+
+  it('rejects NaN with E_NONFINITE and names the row', () => {
+    const x = new Float32Array([1, 2, 3, 4, NaN, 6]);
+    expectCode(() => softmax(x, [2, 3]), 'E_NONFINITE');
+    expect(() => softmax(x, [2, 3])).toThrow(/row 1/);
+  });
+
+  it('rejects +Infinity with E_NONFINITE', () => expectCode(() => softmax(new Float32Array([1, Infinity]), [1, 2]), 'E_NONFINITE'));
+
+  it('rejects a fully masked row with E_NONFINITE', () =>
+    expectCode(() => softmax(new Float32Array([1, 2, -Infinity, -Infinity]), [2, 2]), 'E_NONFINITE'));
+
+  it('rejects temperature 0, negative, NaN, Infinity and subnormal with E_TEMPERATURE', () => {
+    for (const temperature of [0, -1, NaN, Infinity, 1e-320]) expectCode(() => softmax(x3, [1, 3], { temperature }), 'E_TEMPERATURE');
+  });
+
+  it('rejects a shape that does not match the data with E_SHAPE', () => {
+    expectCode(() => softmax(x3, [2, 2]), 'E_SHAPE');
+    expectCode(() => softmax(x3, [1.5, 2] as unknown as [number, number]), 'E_SHAPE');
+    expectCode(() => softmax(new Float32Array(0), [3, 0]), 'E_SHAPE');
+  });
+
+  it('rejects a Float64Array or plain array with E_DTYPE', () => {
+    expectCode(() => softmax(new Float64Array(3) as unknown as Float32Array, [1, 3]), 'E_DTYPE');
+    expectCode(() => softmax([1, 2, 3] as unknown as Float32Array, [1, 3]), 'E_DTYPE');
+  });
+
+  it('rejects an out of the wrong length with E_SHAPE', () => expectCode(() => softmax(x3, [1, 3], { out: new Float32Array(2) }), 'E_SHAPE'));
+
+  it('leaves a caller-provided out untouched when validation fails', () => {
+    const out = new Float32Array([7, 7]);
+    expectCode(() => softmax(new Float32Array([1, NaN]), [1, 2], { out }), 'E_NONFINITE');
+    expect(Array.from(out)).toEqual([7, 7]);
+  });
+
+  it('property: rows are distributions matching the reference (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.double({ min: 0.05, max: 50, noNaN: true }), fc.integer(),
+        fc.double({ min: 0, max: 0.3, noNaN: true }),
+        (rows, cols, temperature, seed, maskRate) => {
+          const r = rng(seed);
+          const x = mat(rows, cols, seed, -60, 60);
+          for (let i = 0; i < x.length; i++) if (i % cols !== 0 && r() < maskRate) x[i] = -Infinity;
+          const y = softmax(x, [rows, cols], { temperature });
+          expectClose(y, ref.softmax(x, rows, cols, temperature), { rel: 1e-6, abs: 1e-36, floor: 1e-30 });
+          for (let row = 0; row < rows; row++) {
+            let s = 0;
+            for (let c = 0; c < cols; c++) s += y[row * cols + c];
+            expect(Math.abs(s - 1)).toBeLessThan(1e-6);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('logSoftmax', () => {
+  it('matches the float64 reference within 1e-6 relative on ragged shapes', () => {
+    for (const [r, c] of SHAPES) {
+      const x = mat(r, c, r + c * 7, -30, 30);
+      expectClose(logSoftmax(x, [r, c], { temperature: 0.8 }), ref.logSoftmax(x, r, c, 0.8), { rel: 1e-6, abs: 1e-7, floor: 1e-3 });
+    }
+  });
+
+  it('gives −Infinity for masked entries and exact values for logits of ±1e4 at T = 1e-3', () => {
+    const x = new Float32Array([1e4, -Infinity, -1e4, 9999.5]);
+    const y = logSoftmax(x, [1, 4], { temperature: 1e-3 });
+    expect(y[1]).toBe(-Infinity);
+    expectClose(y, ref.logSoftmax(x, 1, 4, 1e-3), { rel: 1e-6 });
+  });
+
+  it('rejects NaN with E_NONFINITE and T ≤ 0 with E_TEMPERATURE', () => {
+    expectCode(() => logSoftmax(new Float32Array([NaN]), [1, 1]), 'E_NONFINITE');
+    expectCode(() => logSoftmax(x3, [1, 3], { temperature: -2 }), 'E_TEMPERATURE');
+  });
+
+  it('property: exp(logSoftmax) equals softmax and matches the reference (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 33 }), fc.double({ min: 0.01, max: 100, noNaN: true }), fc.integer(), (rows, cols, temperature, seed) => {
+        const x = mat(rows, cols, seed, -100, 100);
+        expectClose(logSoftmax(x, [rows, cols], { temperature }), ref.logSoftmax(x, rows, cols, temperature), { rel: 1e-6, abs: 1e-7, floor: 1e-3 });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('softmaxBackward', () => {
+  it('matches the float64 reference within 1e-5', () => {
+    for (const [r, c] of SHAPES) {
+      const y = softmax(mat(r, c, c), [r, c]);
+      const dy = mat(r, c, c + 1, -1, 1);
+      expectClose(softmaxBackward(y, dy, [r, c], { temperature: 1.7 }), ref.softmaxBackward(y, dy, r, c, 1.7), { rel: 1e-5, abs: 1e-7, floor: 1e-3 });
+    }
+  });
+
+  it('equals the finite-difference gradient of Σ dy ⊙ softmax(x / T) in float64', () => {
+    const rows = 3, cols = 7, T = 2.5;
+    const x = Float64Array.from(mat(rows, cols, 9, -3, 3));
+    const dy = Float64Array.from(mat(rows, cols, 10, -1, 1));
+    const loss = (v: Float64Array): number => ref.softmax(v, rows, cols, T).reduce((s, p, i) => s + p * dy[i], 0);
+    const fd = new Float64Array(x.length);
+    const h = 1e-6;
+    for (let i = 0; i < x.length; i++) {
+      const a = x.slice(), b = x.slice();
+      a[i] += h; b[i] -= h;
+      fd[i] = (loss(a) - loss(b)) / (2 * h);
+    }
+    const y = softmax(Float32Array.from(x), [rows, cols], { temperature: T });
+    expectClose(softmaxBackward(y, Float32Array.from(dy), [rows, cols], { temperature: T }), fd, { rel: 1e-5, abs: 1e-6, floor: 1e-2 });
+  });
+
+  it('rejects NaN in dy with E_NONFINITE and mismatched shapes with E_SHAPE', () => {
+    expectCode(() => softmaxBackward(new Float32Array([0.5, 0.5]), new Float32Array([1, NaN]), [1, 2]), 'E_NONFINITE');
+    expectCode(() => softmaxBackward(new Float32Array([0.5, 0.5]), new Float32Array([1]), [1, 2]), 'E_SHAPE');
+  });
+
+  it('property: every row of dx sums to 0 (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 30 }), fc.integer(), (rows, cols, seed) => {
+        const y = softmax(mat(rows, cols, seed), [rows, cols]);
+        const dy = mat(rows, cols, seed + 1, -1, 1);
+        const dx = softmaxBackward(y, dy, [rows, cols], { temperature: 0.5 });
+        expectClose(dx, ref.softmaxBackward(y, dy, rows, cols, 0.5), { rel: 1e-5, abs: 1e-6, floor: 1e-3 });
+        for (let r = 0; r < rows; r++) {
+          let s = 0;
+          for (let c = 0; c < cols; c++) s += dx[r * cols + c];
+          expect(Math.abs(s)).toBeLessThan(1e-5);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

@@ -3,3 +3,7 @@ export { OK, E_NONFINITE, E_MASKED, E_LABEL, errorIndex } from './status';
 export { heapBase } from './memory';
 export { expElementwise } from './simd/exp';
 export { softmax, logSoftmax, softmaxBackward } from './softmax';
+export { crossEntropyLabels, crossEntropySoft } from './cross-entropy';
+export { csgNeighbours, csgProject, csgProjectBack, csgJacobi } from './csg';
+export { temperatureObjective } from './temperature';
+export { metricsLogits, metricsProbabilities } from './metrics';

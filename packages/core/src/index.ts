@@ -2,3 +2,15 @@ export { init, initSync, isInitialized, type InitSource } from './load.js';
 export { TStarError, type TStarErrorCode } from './errors.js';
 export type { Shape2D } from './validate.js';
 export { softmax, logSoftmax, softmaxBackward, type SoftmaxOptions } from './softmax.js';
+export { crossEntropy, type CrossEntropyOptions, type CrossEntropyResult, type Reduction } from './cross-entropy.js';
+export {
+  optimalTemperature, fitCoefficients, DEFAULT_COEFFICIENTS, CSG_FLOOR,
+  type TemperatureCoefficients, type OptimalTemperatureInput, type OptimalTemperature,
+  type CoefficientRow, type FitCoefficientsOptions, type CoefficientFit, type CoefficientName,
+} from './optimal.js';
+export {
+  temperatureObjective, mergeTemperatureObjectives, fitTemperature, fitTemperatureWith, fitTemperatureWithAsync,
+  type TemperatureObjective, type TemperatureObjectiveFn, type FitTemperatureOptions, type TemperatureFit,
+} from './temperature.js';
+export { calibrationMetrics, type CalibrationOptions, type CalibrationBin, type CalibrationMetrics } from './metrics.js';
+export { cumulativeSpectralGradient, csgFromSimilarity, type CsgOptions, type CsgResult, type CsgSpectrum, type CsgEmbedding } from './csg.js';

@@ -1,0 +1,210 @@
+// Fused temperature cross-entropy: loss, dL/dlogits and dL/dT in one row sweep.
+// z = (x − m)/T, lse = ln Σ e^z, log p = z − lse. With label smoothing ε the target is
+// t' = (1 − ε)·onehot(y) + ε/C_r on the C_r unmasked classes of the row (−Inf logits are masks and get
+// no smoothing mass; PyTorch would give them mass and an infinite loss). Class weights w follow
+// PyTorch: loss_r = (1 − ε)·w_y·(lse − z_y) + ε/C_r·Σ_j w_j (lse − z_j).
+// dL/dz_j = a·p_j − c·w_j − (1 − ε)·w_y·[j = y] with a = (1 − ε)·w_y + c·W_r, c = ε/C_r, W_r = Σ_unmasked w_j;
+// Σ_j dL/dz_j = 0, so dL/dT = −(1/T)·Σ_j dL/dz_j·z_j holds with the shifted z. Losses and dL/dT in f64.
+import { OK, E_LABEL, fail } from './status';
+import { LOG2E, expShifted, addWide, sumWide, rowMax, loadTail, storeTail } from './simd/exp';
+import { checkRowMax } from './softmax';
+
+const NEG_BIG: f32 = -3.4028234663852886e38; // −FLT_MAX: stands in for −Inf so 0·x stays 0
+
+// Pass A: e_j = e^{z_j} (stored to g when g ≠ 0) and Σ e_j; with wantEz, also Σ e_j·(x_j − m) for dL/dT.
+let sumEz: f64 = 0;
+
+function expPass(x: usize, g: usize, n: i32, m: f32, invT: f64, wantEz: bool): f64 {
+  const mv = f64x2.splat(<f64>m);
+  const k = f64x2.splat(invT * LOG2E);
+  const m4 = f32x4.splat(m);
+  const floor = f32x4.splat(NEG_BIG);
+  let acc = f64x2.splat(0);
+  let accEz = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const v = v128.load(x + off);
+    const e = expShifted(v, mv, k);
+    if (g != 0) v128.store(g + off, e);
+    acc = addWide(acc, e);
+    if (wantEz) accEz = addWide(accEz, f32x4.mul(e, f32x4.pmax(f32x4.sub(v, m4), floor)));
+  }
+  if (i < n) {
+    const v = loadTail(x + (<usize>i << 2), n - i, -Infinity);
+    const e = expShifted(v, mv, k);
+    if (g != 0) storeTail(g + (<usize>i << 2), n - i, e);
+    acc = addWide(acc, e);
+    if (wantEz) accEz = addWide(accEz, f32x4.mul(e, f32x4.pmax(f32x4.sub(v, m4), floor)));
+  }
+  sumEz = sumWide(accEz);
+  return sumWide(acc);
+}
+
+// Σ_unmasked w_j, Σ_unmasked w_j·z_j and the unmasked count, for smoothing and soft targets.
+let smoothW: f64 = 0;
+let smoothWz: f64 = 0;
+let smoothCount: i32 = 0;
+
+function smoothPass(x: usize, w: usize, n: i32, m: f32, invT: f64): void {
+  let sw: f64 = 0, swz: f64 = 0, count = 0;
+  for (let j = 0; j < n; j++) {
+    const v = load<f32>(x + (<usize>j << 2));
+    if (v == -Infinity) continue;
+    const wj: f64 = w != 0 ? <f64>load<f32>(w + (<usize>j << 2)) : 1.0;
+    sw += wj;
+    swz += wj * ((<f64>v - <f64>m) * invT);
+    count++;
+  }
+  smoothW = sw;
+  smoothWz = swz;
+  smoothCount = count;
+}
+
+/**
+ * Hard-label rows. lossPtr receives one f64 loss per row (0 for ignored rows). gPtr (or 0) receives
+ * dL/dx scaled by gScale; dTPtr (or 0) receives Σ_r gScale·dL_r/dT as one f64.
+ */
+export function crossEntropyLabels(
+  xPtr: usize, rows: i32, cols: i32, invT: f64, labelsPtr: usize, weightsPtr: usize,
+  smoothing: f64, ignoreIndex: i32, lossPtr: usize, gPtr: usize, gScale: f64, dTPtr: usize,
+): i32 {
+  const rowBytes = <usize>cols << 2;
+  let dT: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const x = xPtr + <usize>r * rowBytes;
+    const g = gPtr != 0 ? gPtr + <usize>r * rowBytes : 0;
+    const y = load<i32>(labelsPtr + (<usize>r << 2));
+    if (y == ignoreIndex) {
+      store<f64>(lossPtr + (<usize>r << 3), 0);
+      if (g != 0) memory.fill(g, 0, rowBytes);
+      continue;
+    }
+    const m = rowMax(x, cols);
+    const status = checkRowMax(m, r);
+    if (status != OK) return status;
+    const xy = load<f32>(x + (<usize>y << 2));
+    if (xy == -Infinity) return fail(E_LABEL, r);
+    const s = expPass(x, g, cols, m, invT, dTPtr != 0);
+    const lse = Math.log(s);
+    const zy = (<f64>xy - <f64>m) * invT;
+    const wy: f64 = weightsPtr != 0 ? <f64>load<f32>(weightsPtr + (<usize>y << 2)) : 1.0;
+    const keep = 1.0 - smoothing;
+    let c: f64 = 0, wSum: f64 = 0, wzSum: f64 = 0;
+    if (smoothing > 0) {
+      smoothPass(x, weightsPtr, cols, m, invT);
+      c = smoothing / <f64>smoothCount;
+      wSum = smoothW;
+      wzSum = smoothWz;
+    }
+    store<f64>(lossPtr + (<usize>r << 3), keep * wy * (lse - zy) + c * (wSum * lse - wzSum));
+    const a = keep * wy + c * wSum;
+    if (dTPtr != 0) {
+      const sumPz = sumEz / s * invT;
+      dT -= gScale * invT * (a * sumPz - c * wzSum - keep * wy * zy);
+    }
+    if (g != 0) {
+      // The label entry a·p_y − (1 − ε)·w_y cancels in f32 when p_y ≈ 1: form it in f64 from the stored e_y.
+      const gyPtr = g + (<usize>y << 2);
+      const ey = <f64>load<f32>(gyPtr);
+      if (c == 0) gradRow(x, g, cols, weightsPtr, <f32>(a / s * gScale * invT), 0);
+      else gradRowSmoothed(x, g, cols, weightsPtr, a / s * gScale * invT, c * gScale * invT);
+      store<f32>(gyPtr, <f32>((a * (ey / s) - c * wy - keep * wy) * gScale * invT));
+    }
+  }
+  if (dTPtr != 0) store<f64>(dTPtr, dT);
+  return OK;
+}
+
+// g_j ← pa·e_j − pc·w_j on unmasked j, 0 on masked j (e_j was stored in g by the exp pass).
+function gradRow(x: usize, g: usize, n: i32, w: usize, pa: f32, pc: f32): void {
+  const pav = f32x4.splat(pa), pcv = f32x4.splat(pc), ninf = f32x4.splat(-Infinity);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const masked = f32x4.eq(v128.load(x + off), ninf);
+    const wv = w != 0 ? f32x4.mul(v128.load(w + off), pcv) : pcv;
+    v128.store(g + off, v128.andnot(f32x4.sub(f32x4.mul(v128.load(g + off), pav), wv), masked));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    if (load<f32>(x + off) == -Infinity) {
+      store<f32>(g + off, 0);
+      continue;
+    }
+    const wj: f32 = w != 0 ? load<f32>(w + off) : 1;
+    store<f32>(g + off, load<f32>(g + off) * pa - wj * pc);
+  }
+}
+
+// As gradRow, in f64: with smoothing, a·p_j and c·w_j nearly cancel wherever p_j ≈ ε/C.
+function gradRowSmoothed(x: usize, g: usize, n: i32, w: usize, pa: f64, pc: f64): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    if (load<f32>(x + off) == -Infinity) {
+      store<f32>(g + off, 0);
+      continue;
+    }
+    const wj: f64 = w != 0 ? <f64>load<f32>(w + off) : 1.0;
+    store<f32>(g + off, <f32>(<f64>load<f32>(g + off) * pa - wj * pc));
+  }
+}
+
+/**
+ * Soft-target rows (t is [rows, cols], each row a distribution or any non-negative weights, as PyTorch).
+ * loss_r = Q·lse − Σ_j w_j t'_j z_j with t'_j = (1 − ε)·t_j + ε/C_r on unmasked j, Q = Σ_j w_j t'_j;
+ * dL/dz_j = Q·p_j − w_j t'_j. Mass on a masked logit is E_LABEL. Gradient formed in f64.
+ */
+export function crossEntropySoft(
+  xPtr: usize, rows: i32, cols: i32, invT: f64, tPtr: usize, weightsPtr: usize,
+  smoothing: f64, lossPtr: usize, gPtr: usize, gScale: f64, dTPtr: usize,
+): i32 {
+  const rowBytes = <usize>cols << 2;
+  let dT: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const x = xPtr + <usize>r * rowBytes;
+    const t = tPtr + <usize>r * rowBytes;
+    const g = gPtr != 0 ? gPtr + <usize>r * rowBytes : 0;
+    const m = rowMax(x, cols);
+    const status = checkRowMax(m, r);
+    if (status != OK) return status;
+    const s = expPass(x, g, cols, m, invT, dTPtr != 0);
+    const lse = Math.log(s);
+    let unmasked = 0;
+    for (let j = 0; j < cols; j++) if (load<f32>(x + (<usize>j << 2)) != -Infinity) unmasked++;
+    const c = smoothing / <f64>unmasked;
+    const keep = 1.0 - smoothing;
+    let q: f64 = 0, wtz: f64 = 0;
+    for (let j = 0; j < cols; j++) {
+      const off = <usize>j << 2;
+      const v = load<f32>(x + off);
+      const tj = <f64>load<f32>(t + off);
+      if (v == -Infinity) {
+        if (tj != 0) return fail(E_LABEL, r);
+        continue;
+      }
+      const wj: f64 = weightsPtr != 0 ? <f64>load<f32>(weightsPtr + off) : 1.0;
+      const wt = wj * (keep * tj + c);
+      q += wt;
+      wtz += wt * ((<f64>v - <f64>m) * invT);
+    }
+    store<f64>(lossPtr + (<usize>r << 3), q * lse - wtz);
+    if (dTPtr != 0) dT -= gScale * invT * (q * (sumEz / s * invT) - wtz);
+    if (g != 0) {
+      const scale = gScale * invT;
+      for (let j = 0; j < cols; j++) {
+        const off = <usize>j << 2;
+        const v = load<f32>(x + off);
+        if (v == -Infinity) {
+          store<f32>(g + off, 0);
+          continue;
+        }
+        const wj: f64 = weightsPtr != 0 ? <f64>load<f32>(weightsPtr + off) : 1.0;
+        const p = <f64>load<f32>(g + off) / s;
+        store<f32>(g + off, <f32>((q * p - wj * (keep * <f64>load<f32>(t + off) + c)) * scale));
+      }
+    }
+  }
+  if (dTPtr != 0) store<f64>(dTPtr, dT);
+  return OK;
+}

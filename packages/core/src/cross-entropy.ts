@@ -1,0 +1,138 @@
+import { TStarError } from './errors.js';
+import { wasm } from './load.js';
+import { alloc, arenaReset, check, f64, put, take } from './memory.js';
+import { checkMatrix, checkNumber, checkTemperature, checkVector, type Shape2D } from './validate.js';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface CrossEntropyOptions {
+  /** Divides the logits before the softmax; finite and > 0. Default 1. */
+  temperature?: number;
+  /** 'mean' (default; weighted mean over non-ignored rows), 'sum', or 'none' (one loss per row). */
+  reduction?: Reduction;
+  /** ε in [0, 1]: the target becomes (1 − ε)·target + ε/C over the row's unmasked classes. Default 0. */
+  labelSmoothing?: number;
+  /** Hard-label rows with this label contribute nothing. Default −100 (PyTorch's). */
+  ignoreIndex?: number;
+  /** Per-class weights (length cols, finite, ≥ 0), PyTorch semantics. */
+  weights?: Float32Array;
+  /** Also return dL/dlogits and dL/dT. Default false. */
+  grad?: boolean;
+}
+
+export interface CrossEntropyResult<L extends number | Float32Array = number> {
+  /** The reduced loss, or one loss per row for reduction 'none' (0 on ignored rows). */
+  loss: L;
+  /** dL/dlogits, same shape as logits (for 'none': the gradient of the sum of row losses). */
+  grad?: Float32Array;
+  /** dL/dT, analytic. */
+  dTemperature?: number;
+}
+
+const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
+
+/**
+ * Softmax cross-entropy of `logits / temperature` against integer labels (`Int32Array`, length rows) or soft
+ * targets (`Float32Array`, same shape as logits), fused: one sweep gives the loss and, with `grad`, dL/dlogits
+ * and dL/dT. Follows PyTorch's `F.cross_entropy` (class weights, ignore index, label smoothing), except that
+ * smoothing mass never lands on −Infinity (masked) logits and a 'mean' over smoothed rows always divides by
+ * the non-ignored weight.
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_TEMPERATURE, E_NONFINITE, E_LABEL, E_EMPTY, E_ARGUMENT
+ * @example crossEntropy(logits, [32, 10], labels, { temperature: 2, grad: true })
+ */
+export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { reduction: 'none' }): CrossEntropyResult<Float32Array>;
+export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options?: CrossEntropyOptions): CrossEntropyResult<number>;
+export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions = {}): CrossEntropyResult<number | Float32Array> {
+  const op = 'crossEntropy';
+  const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
+  const temperature = checkTemperature(op, options.temperature ?? 1);
+  const reduction = options.reduction ?? 'mean';
+  if (!REDUCTIONS.includes(reduction)) throw new TStarError('E_ARGUMENT', `${op}: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
+  const smoothing = checkNumber(op, 'labelSmoothing', options.labelSmoothing ?? 0, 0, 1);
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  if (!Number.isSafeInteger(ignoreIndex) || ignoreIndex < -(2 ** 31) || ignoreIndex >= 2 ** 31) {
+    throw new TStarError('E_ARGUMENT', `${op}: ignoreIndex must be a 32-bit integer, got ${String(ignoreIndex)}`);
+  }
+  const weights = options.weights === undefined ? undefined : checkWeights(op, options.weights, cols);
+  const soft = checkTarget(op, target, rows, cols, ignoreIndex);
+  const wantGrad = options.grad === true;
+
+  let denominator = rows;
+  if (!soft) {
+    denominator = 0;
+    for (let r = 0; r < rows; r++) {
+      const y = target[r];
+      if (y !== ignoreIndex) denominator += weights ? weights[y] : 1;
+    }
+  }
+  if (reduction === 'mean' && !(denominator > 0)) {
+    throw new TStarError('E_EMPTY', `${op}: a mean needs at least one non-ignored row with non-zero weight, got ${rows} row(s)`);
+  }
+  const gScale = reduction === 'mean' ? 1 / denominator : 1;
+  const n = rows * cols;
+  if (n === 0) {
+    return { loss: reduction === 'none' ? new Float32Array(0) : 0, ...(wantGrad ? { grad: new Float32Array(0), dTemperature: 0 } : {}) };
+  }
+
+  arenaReset();
+  const xPtr = put(logits);
+  const tPtr = put(target);
+  const wPtr = weights ? put(weights) : 0;
+  const lossPtr = alloc(rows * 8);
+  const gPtr = wantGrad ? alloc(n * 4) : 0;
+  const dTPtr = wantGrad ? alloc(8) : 0;
+  const w = wasm();
+  const status = soft
+    ? (w.crossEntropySoft as SoftKernel)(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, lossPtr, gPtr, gScale, dTPtr)
+    : (w.crossEntropyLabels as LabelKernel)(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, ignoreIndex, lossPtr, gPtr, gScale, dTPtr);
+  check(op, status);
+
+  const rowLoss = f64(lossPtr, rows);
+  let loss: number | Float32Array;
+  if (reduction === 'none') loss = Float32Array.from(rowLoss);
+  else {
+    let sum = 0;
+    for (let r = 0; r < rows; r++) sum += rowLoss[r];
+    loss = sum * gScale;
+  }
+  if (!wantGrad) return { loss };
+  const dTemperature = f64(dTPtr, 1)[0];
+  return { loss, grad: take(gPtr, n), dTemperature };
+}
+
+type LabelKernel = (x: number, rows: number, cols: number, invT: number, labels: number, weights: number, smoothing: number, ignoreIndex: number, loss: number, g: number, gScale: number, dT: number) => number;
+type SoftKernel = (x: number, rows: number, cols: number, invT: number, targets: number, weights: number, smoothing: number, loss: number, g: number, gScale: number, dT: number) => number;
+
+function checkWeights(op: string, weights: unknown, cols: number): Float32Array {
+  const w = checkVector(op, 'weights', weights, cols);
+  for (let j = 0; j < cols; j++) {
+    if (!Number.isFinite(w[j])) throw new TStarError('E_NONFINITE', `${op}: weights[${j}] is ${w[j]}, expected a finite number`);
+    if (w[j] < 0) throw new TStarError('E_ARGUMENT', `${op}: weights[${j}] is ${w[j]}, expected ≥ 0`);
+  }
+  return w;
+}
+
+/** Returns true for soft targets; validates labels (range) or soft targets (finite, ≥ 0). */
+function checkTarget(op: string, target: unknown, rows: number, cols: number, ignoreIndex: number): target is Float32Array {
+  if (target instanceof Int32Array) {
+    if (target.length !== rows) throw new TStarError('E_SHAPE', `${op}: labels has ${target.length} entries but logits have ${rows} rows`);
+    for (let r = 0; r < rows; r++) {
+      const y = target[r];
+      if (y !== ignoreIndex && (y < 0 || y >= cols)) {
+        throw new TStarError('E_LABEL', `${op}: label ${y} at row ${r} is outside [0, ${cols}) and is not ignoreIndex (${ignoreIndex})`);
+      }
+    }
+    return false;
+  }
+  if (target instanceof Float32Array) {
+    if (target.length !== rows * cols) throw new TStarError('E_SHAPE', `${op}: soft targets have ${target.length} elements but logits have ${rows * cols}`);
+    for (let i = 0; i < target.length; i++) {
+      const t = target[i];
+      if (!Number.isFinite(t)) throw new TStarError('E_NONFINITE', `${op}: soft target at row ${Math.floor(i / cols)}, class ${i % cols} is ${t}`);
+      if (t < 0) throw new TStarError('E_ARGUMENT', `${op}: soft target at row ${Math.floor(i / cols)}, class ${i % cols} is ${t}, expected ≥ 0`);
+    }
+    return true;
+  }
+  const got = target === null ? 'null' : typeof target === 'object' ? (target as object).constructor?.name : typeof target;
+  throw new TStarError('E_DTYPE', `${op}: target must be an Int32Array of labels or a Float32Array of soft targets, got ${got}`);
+}

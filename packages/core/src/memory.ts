@@ -13,9 +13,10 @@ export function arenaReset(): void {
 /** Reserves `bytes` (16-byte aligned) and grows memory if needed. Take all pointers before making views. */
 export function alloc(bytes: number): number {
   const ptr = top;
-  top += (bytes + 15) & ~15;
+  top += Math.ceil(bytes / 16) * 16;
   const memory = wasm().memory;
   const have = memory.buffer.byteLength;
+  if (top > 2 ** 32) throw new TStarError('E_MEMORY', `tstar: ${top} bytes exceed wasm32's 4 GiB address space`);
   if (top > have) {
     try {
       memory.grow(Math.ceil((top - have) / 65536));

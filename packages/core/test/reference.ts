@@ -116,3 +116,229 @@ export function crossEntropyGrad(x: ArrayLike<number>, rows: number, cols: numbe
   for (let i = 0; i < grad.length; i++) grad[i] *= scale;
   return { grad, dT: dT * scale };
 }
+
+// --- post-hoc temperature (Guo et al. 2017) and calibration metrics ---
+
+/** Σ over rows of NLL(T), dNLL/dT, d²NLL/dT², straight from the definitions (two passes, centred variance). */
+export function temperatureObjective(x: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, temperature: number): { nllSum: number; gradSum: number; hessSum: number; gradAbs: number; hessAbs: number } {
+  let nllSum = 0, gradSum = 0, hessSum = 0, gradAbs = 0, hessAbs = 0;
+  const T = temperature;
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from({ length: cols }, (_, c) => x[r * cols + c]);
+    const p = softmax(row, 1, cols, T);
+    const xy = row[labels[r]];
+    let lse = -Infinity;
+    const m = Math.max(...row);
+    let s = 0;
+    for (const v of row) s += Math.exp((v - m) / T);
+    lse = m / T + Math.log(s);
+    let mean = 0;
+    for (let c = 0; c < cols; c++) if (p[c] > 0) mean += p[c] * row[c];
+    let variance = 0;
+    for (let c = 0; c < cols; c++) if (p[c] > 0) variance += p[c] * (row[c] - mean) ** 2;
+    const g = (xy - mean) / T ** 2;
+    const h = variance / T ** 4 - (2 * (xy - mean)) / T ** 3;
+    nllSum += lse - xy / T;
+    gradSum += g;
+    hessSum += h;
+    gradAbs += Math.abs(g);
+    hessAbs += Math.abs(h);
+  }
+  return { nllSum, gradSum, hessSum, gradAbs, hessAbs };
+}
+
+/** Mean NLL of softmax(x / T) at the labels. */
+export function meanNll(x: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, temperature: number): number {
+  return temperatureObjective(x, rows, cols, labels, temperature).nllSum / rows;
+}
+
+/** Golden-section search for the NLL-minimising T on ln T ∈ [ln lo, ln hi], to 1e-10 in ln T. */
+export function fitTemperatureGolden(x: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, lo = 1e-2, hi = 1e2): number {
+  const ratio = (Math.sqrt(5) - 1) / 2;
+  let a = Math.log(lo), b = Math.log(hi);
+  const f = (s: number): number => meanNll(x, rows, cols, labels, Math.exp(s));
+  let c = b - ratio * (b - a), d = a + ratio * (b - a);
+  let fc = f(c), fd = f(d);
+  while (b - a > 1e-10) {
+    if (fc < fd) {
+      b = d; d = c; fd = fc;
+      c = b - ratio * (b - a); fc = f(c);
+    } else {
+      a = c; c = d; fc = fd;
+      d = a + ratio * (b - a); fd = f(d);
+    }
+  }
+  return Math.exp((a + b) / 2);
+}
+
+/** Accuracy, NLL, Brier, ECE, MCE and equal-width bins (lower, upper] from row probabilities p. */
+export function calibrationMetrics(p: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, binCount = 15): {
+  accuracy: number; nll: number; brier: number; ece: number; mce: number;
+  bins: { lower: number; upper: number; count: number; confidence: number; accuracy: number }[];
+} {
+  const bins = Array.from({ length: binCount }, (_, b) => ({ lower: b / binCount, upper: (b + 1) / binCount, count: 0, confSum: 0, hits: 0 }));
+  let accuracy = 0, nll = 0, brier = 0;
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (p[r * cols + c] > p[r * cols + best]) best = c;
+    const conf = p[r * cols + best];
+    const hit = best === labels[r] ? 1 : 0;
+    accuracy += hit / rows;
+    nll -= Math.log(p[r * cols + labels[r]]) / rows;
+    for (let c = 0; c < cols; c++) brier += (p[r * cols + c] - (c === labels[r] ? 1 : 0)) ** 2 / rows;
+    const bin = bins.find((b, i) => (conf > b.lower || i === 0) && conf <= b.upper)!;
+    bin.count++;
+    bin.confSum += conf;
+    bin.hits += hit;
+  }
+  let ece = 0, mce = 0;
+  const out = bins.map((b) => {
+    const confidence = b.count ? b.confSum / b.count : 0;
+    const acc = b.count ? b.hits / b.count : 0;
+    if (b.count) {
+      ece += (b.count / rows) * Math.abs(acc - confidence);
+      mce = Math.max(mce, Math.abs(acc - confidence));
+    }
+    return { lower: b.lower, upper: b.upper, count: b.count, confidence, accuracy: acc };
+  });
+  return { accuracy, nll, brier, ece, mce, bins: out };
+}
+
+/** Eigenvalues of a symmetric matrix by classical Jacobi (largest off-diagonal pivot each step), ascending. */
+export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
+  const m = Float64Array.from(a);
+  for (let iter = 0; iter < 100 * n * n; iter++) {
+    let p = 0, q = 1, big = 0, total = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        total += m[i * n + j] ** 2;
+        if (j > i && Math.abs(m[i * n + j]) > big) { big = Math.abs(m[i * n + j]); p = i; q = j; }
+      }
+    }
+    if (n < 2 || big * big <= 1e-32 * total) break;
+    // Rotation angle that zeroes m[p][q]: tan 2φ = 2·m_pq / (m_qq − m_pp).
+    const phi = 0.5 * Math.atan2(2 * m[p * n + q], m[q * n + q] - m[p * n + p]);
+    const c = Math.cos(phi), s = Math.sin(phi);
+    for (let r = 0; r < n; r++) {
+      const rp = m[r * n + p], rq = m[r * n + q];
+      m[r * n + p] = c * rp - s * rq;
+      m[r * n + q] = s * rp + c * rq;
+    }
+    for (let r = 0; r < n; r++) {
+      const pr = m[p * n + r], qr = m[q * n + r];
+      m[p * n + r] = c * pr - s * qr;
+      m[q * n + r] = s * pr + c * qr;
+    }
+  }
+  return Float64Array.from({ length: n }, (_, i) => m[i * n + i]).sort();
+}
+
+/** CSG steps 6–7 from W: eigenvalues of L = D − W (off-diagonal degrees) and Σ_i max_{l≤i} gap_l / (K − l). */
+export function csgSpectrum(W: ArrayLike<number>, K: number): { csg: number; eigenvalues: Float64Array } {
+  const L = new Float64Array(K * K);
+  for (let i = 0; i < K; i++) {
+    for (let j = 0; j < K; j++) if (j !== i) { L[i * K + j] = -W[i * K + j]; L[i * K + i] += W[i * K + j]; }
+  }
+  const eigenvalues = symmetricEigenvalues(L, K);
+  let best = -Infinity, csg = 0;
+  for (let i = 0; i < K - 1; i++) {
+    best = Math.max(best, (eigenvalues[i + 1] - eigenvalues[i]) / (K - i));
+    csg += best;
+  }
+  return { csg, eigenvalues };
+}
+
+/**
+ * The whole CSG algorithm (Branchaud-Charron et al. 2019) in float64, literally as the authors' code does
+ * it (V as a product floored at 1e-4, p / V, row sums, non-finite S entries set to 0), on given samples:
+ * samples[c] lists the sampled point indices of class c. Neighbours: the k nearest other points by
+ * (distance, index).
+ */
+export function csgReference(
+  x: ArrayLike<number>, n: number, d: number, labels: ArrayLike<number>, K: number, samples: ArrayLike<number>[], k: number,
+): { csg: number; eigenvalues: Float64Array; similarity: Float64Array; S: Float64Array } {
+  const S = new Float64Array(K * K);
+  for (let c = 0; c < K; c++) {
+    for (let m = 0; m < samples[c].length; m++) {
+      const self = samples[c][m];
+      const order: { dist: number; index: number }[] = [];
+      for (let i = 0; i < n; i++) {
+        if (i === self) continue;
+        let dist = 0;
+        for (let j = 0; j < d; j++) dist += (x[i * d + j] - x[self * d + j]) ** 2;
+        order.push({ dist, index: i });
+      }
+      order.sort((a, b) => a.dist - b.dist || a.index - b.index);
+      const nbrs = order.slice(0, k).map((o) => o.index);
+      let volume = 1;
+      for (let j = 0; j < d; j++) {
+        let extent = 0;
+        for (const t of nbrs) extent = Math.max(extent, Math.abs(x[t * d + j] - x[self * d + j]));
+        volume *= 2 * extent;
+      }
+      volume = Math.max(1e-4, volume);
+      for (const t of nbrs) S[c * K + labels[t]] += 1 / k / volume;
+    }
+    let sum = 0;
+    for (let j = 0; j < K; j++) sum += S[c * K + j];
+    for (let j = 0; j < K; j++) S[c * K + j] /= sum;
+  }
+  for (let i = 0; i < S.length; i++) if (!Number.isFinite(S[i])) S[i] = 0;
+  const similarity = new Float64Array(K * K);
+  for (let i = 0; i < K; i++) {
+    for (let j = 0; j < K; j++) {
+      let num = 0, den = 0;
+      for (let t = 0; t < K; t++) { num += Math.abs(S[i * K + t] - S[j * K + t]); den += Math.abs(S[i * K + t] + S[j * K + t]); }
+      similarity[i * K + j] = 1 - num / den;
+    }
+  }
+  return { ...csgSpectrum(similarity, K), similarity, S };
+}
+
+/** Float64 inference BatchNorm: (x − μ)/√(σ² + ε)·γ + β per column. */
+export function batchNorm(x: ArrayLike<number>, n: number, m: number, mean: ArrayLike<number>, variance: ArrayLike<number>, gamma: ArrayLike<number> | undefined, beta: ArrayLike<number> | undefined, eps: number): Float64Array {
+  const y = new Float64Array(n * m);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < m; j++) y[r * m + j] = ((x[r * m + j] - mean[j]) / Math.sqrt(variance[j] + eps)) * (gamma ? gamma[j] : 1) + (beta ? beta[j] : 0);
+  }
+  return y;
+}
+
+/** Float64 batch statistics (mean, biased variance) per column. */
+export function batchStats(x: ArrayLike<number>, n: number, m: number): { mean: Float64Array; variance: Float64Array } {
+  const mean = new Float64Array(m), variance = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let r = 0; r < n; r++) s += x[r * m + j];
+    mean[j] = s / n;
+    let v = 0;
+    for (let r = 0; r < n; r++) v += (x[r * m + j] - mean[j]) ** 2;
+    variance[j] = v / n;
+  }
+  return { mean, variance };
+}
+
+/** Float64 training-mode BN forward (batch statistics); the loss Σ dy ⊙ y is what the backward differentiates. */
+export function batchNormTrainForward(x: ArrayLike<number>, n: number, m: number, gamma: ArrayLike<number>, beta: ArrayLike<number>, eps: number): Float64Array {
+  const { mean, variance } = batchStats(x, n, m);
+  return batchNorm(x, n, m, mean, variance, gamma, beta, eps);
+}
+
+/** Float64 closed-form BN backward. */
+export function batchNormBackward(dy: ArrayLike<number>, x: ArrayLike<number>, n: number, m: number, gamma: ArrayLike<number>, eps: number): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
+  const { mean, variance } = batchStats(x, n, m);
+  const dx = new Float64Array(n * m), dgamma = new Float64Array(m), dbeta = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const inv = 1 / Math.sqrt(variance[j] + eps);
+    for (let r = 0; r < n; r++) {
+      const xh = (x[r * m + j] - mean[j]) * inv;
+      dbeta[j] += dy[r * m + j];
+      dgamma[j] += dy[r * m + j] * xh;
+    }
+    for (let r = 0; r < n; r++) {
+      const xh = (x[r * m + j] - mean[j]) * inv;
+      dx[r * m + j] = ((gamma[j] * inv) / n) * (n * dy[r * m + j] - dbeta[j] - xh * dgamma[j]);
+    }
+  }
+  return { dx, dgamma, dbeta };
+}

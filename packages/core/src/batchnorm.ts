@@ -1,0 +1,191 @@
+import { TStarError } from './errors.js';
+import { wasm } from './load.js';
+import { alloc, arenaReset, check, f32, f64, put, take } from './memory.js';
+import { checkFinite, checkMatrix, checkNumber, checkOut, checkVector, type Shape2D } from './validate.js';
+
+export interface BatchNormOptions {
+  /** Running (or frozen) mean per feature, length m. */
+  mean: Float32Array;
+  /** Running variance per feature, length m, ≥ 0. */
+  variance: Float32Array;
+  /** Scale per feature (affine BN); default all ones. */
+  gamma?: Float32Array;
+  /** Shift per feature (affine BN); default all zeros. */
+  beta?: Float32Array;
+  /** Added to the variance; finite and > 0. Default 1e-5 (PyTorch's). */
+  epsilon?: number;
+  /** Receives y (length n·m). */
+  out?: Float32Array;
+}
+
+export interface BatchNormState {
+  /** Updated in place: (1 − momentum)·runningMean + momentum·batchMean. */
+  runningMean: Float32Array;
+  /** Updated in place with the unbiased batch variance, as PyTorch does. */
+  runningVar: Float32Array;
+  gamma?: Float32Array;
+  beta?: Float32Array;
+}
+
+export interface BatchNormTrainOptions {
+  /** Weight of the new batch in the running statistics, in [0, 1]. Default 0.1. */
+  momentum?: number;
+  epsilon?: number;
+  out?: Float32Array;
+}
+
+/** What batchNormBackward needs; keeps a reference to x, so do not change x before the backward call. */
+export interface BatchNormCache {
+  readonly x: Float32Array;
+  readonly shape: readonly [number, number];
+  readonly mean: Float64Array;
+  readonly invStd: Float64Array;
+  readonly gamma: Float64Array;
+}
+
+export interface BatchNormTrainResult {
+  y: Float32Array;
+  /** Batch mean per feature. */
+  mean: Float32Array;
+  /** 1/√(biased batch variance + ε) per feature. */
+  invStd: Float32Array;
+  /** Biased batch variance per feature (the one used to normalise). */
+  variance: Float32Array;
+  cache: BatchNormCache;
+}
+
+export interface BatchNormGradients {
+  dx: Float32Array;
+  dgamma: Float32Array;
+  dbeta: Float32Array;
+}
+
+type ApplyKernel = (x: number, y: number, n: number, m: number, mean: number, scale: number, shift: number) => number;
+type StatsKernel = (x: number, n: number, m: number, mean: number, variance: number) => number;
+type BackwardKernel = (dy: number, x: number, dx: number, n: number, m: number, mean: number, invStd: number, gamma: number, dgamma: number, dbeta: number) => number;
+
+function paramVector(op: string, name: string, v: Float32Array | undefined, m: number, fill: number): Float32Array {
+  if (v === undefined) return new Float32Array(m).fill(fill);
+  checkVector(op, name, v, m);
+  checkFinite(op, name, v);
+  return v;
+}
+
+/**
+ * Inference BatchNorm over `[n, m]` rows (feature j in column j): y = (x − mean)/√(variance + ε)·γ + β.
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_NONFINITE, E_ARGUMENT
+ * @example batchNorm(x, [32, 512], { mean, variance, gamma, beta })
+ */
+export function batchNorm(x: Float32Array, shape: Shape2D, options: BatchNormOptions): Float32Array {
+  const op = 'batchNorm';
+  const [n, m] = checkMatrix(op, 'x', x, shape);
+  if (!options || options.mean === undefined || options.variance === undefined) {
+    throw new TStarError('E_ARGUMENT', `${op}: options { mean, variance } are required`);
+  }
+  const mean = paramVector(op, 'mean', options.mean, m, 0);
+  const variance = paramVector(op, 'variance', options.variance, m, 0);
+  for (let j = 0; j < m; j++) if (variance[j] < 0) throw new TStarError('E_ARGUMENT', `${op}: variance[${j}] is ${variance[j]}, expected ≥ 0`);
+  const gamma = paramVector(op, 'gamma', options.gamma, m, 1);
+  const beta = paramVector(op, 'beta', options.beta, m, 0);
+  const epsilon = checkEpsilon(op, options.epsilon);
+  const out = checkOut(op, options.out, x.length);
+  if (n === 0) return out ?? new Float32Array(0);
+
+  arenaReset();
+  const xPtr = put(x);
+  const meanPtr = put(mean);
+  const scalePtr = alloc(m * 4);
+  const shiftPtr = put(beta);
+  const scale = f32(scalePtr, m);
+  for (let j = 0; j < m; j++) scale[j] = gamma[j] / Math.sqrt(variance[j] + epsilon);
+  check(op, (wasm().batchNormApply as ApplyKernel)(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr));
+  return take(xPtr, x.length, out);
+}
+
+function checkEpsilon(op: string, epsilon: unknown): number {
+  const e = epsilon ?? 1e-5;
+  if (typeof e !== 'number' || !Number.isFinite(e) || !(e > 0)) throw new TStarError('E_ARGUMENT', `${op}: epsilon must be a finite number > 0, got ${String(e)}`);
+  return e;
+}
+
+/**
+ * Training-mode BatchNorm: normalises with the batch's own mean and biased variance, updates
+ * `state.runningMean`/`state.runningVar` in place (PyTorch semantics: unbiased variance in the running
+ * estimate), and returns what `batchNormBackward` needs. Nothing is updated when it throws.
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_NONFINITE, E_EMPTY (fewer than 2 rows), E_ARGUMENT
+ * @example const { y, cache } = batchNormTrain(x, [64, 512], { runningMean, runningVar }, { momentum: 0.1 })
+ */
+export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNormState, options: BatchNormTrainOptions = {}): BatchNormTrainResult {
+  const op = 'batchNormTrain';
+  const [n, m] = checkMatrix(op, 'x', x, shape);
+  if (n < 2) throw new TStarError('E_EMPTY', `${op}: batch statistics need at least 2 rows, got ${n}`);
+  if (!state) throw new TStarError('E_ARGUMENT', `${op}: state { runningMean, runningVar } is required`);
+  const runningMean = checkVector(op, 'runningMean', state.runningMean, m);
+  const runningVar = checkVector(op, 'runningVar', state.runningVar, m);
+  checkFinite(op, 'runningMean', runningMean);
+  checkFinite(op, 'runningVar', runningVar);
+  const gamma = paramVector(op, 'gamma', state.gamma, m, 1);
+  const beta = paramVector(op, 'beta', state.beta, m, 0);
+  const momentum = checkNumber(op, 'momentum', options.momentum ?? 0.1, 0, 1);
+  const epsilon = checkEpsilon(op, options.epsilon);
+  const out = checkOut(op, options.out, x.length);
+
+  arenaReset();
+  const xPtr = put(x);
+  const mean64Ptr = alloc(m * 8);
+  const var64Ptr = alloc(m * 8);
+  const meanPtr = alloc(m * 4);
+  const scalePtr = alloc(m * 4);
+  const shiftPtr = alloc(m * 4);
+  check(op, (wasm().batchNormStats as StatsKernel)(xPtr, n, m, mean64Ptr, var64Ptr));
+  const mean64 = f64(mean64Ptr, m).slice();
+  const var64 = f64(var64Ptr, m).slice();
+  const invStd = var64.map((v) => 1 / Math.sqrt(v + epsilon));
+  const meanF = f32(meanPtr, m), scale = f32(scalePtr, m), shift = f32(shiftPtr, m);
+  for (let j = 0; j < m; j++) {
+    meanF[j] = mean64[j];
+    scale[j] = invStd[j] * gamma[j];
+    // The f32 mean is off by μ − μ_f32; fold that into the shift so y keeps f64 accuracy.
+    shift[j] = beta[j] + (meanF[j] - mean64[j]) * scale[j];
+  }
+  check(op, (wasm().batchNormApply as ApplyKernel)(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr));
+  const y = take(xPtr, x.length, out);
+
+  const unbiased = n / (n - 1);
+  for (let j = 0; j < m; j++) {
+    runningMean[j] = (1 - momentum) * runningMean[j] + momentum * mean64[j];
+    runningVar[j] = (1 - momentum) * runningVar[j] + momentum * var64[j] * unbiased;
+  }
+  return {
+    y,
+    mean: Float32Array.from(mean64),
+    invStd: Float32Array.from(invStd),
+    variance: Float32Array.from(var64),
+    cache: { x, shape: [n, m], mean: mean64, invStd, gamma: Float64Array.from(gamma) },
+  };
+}
+
+/**
+ * Gradients of training-mode BatchNorm from the upstream gradient `dy` and `batchNormTrain`'s cache.
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_NONFINITE, E_ARGUMENT
+ * @example const { dx, dgamma, dbeta } = batchNormBackward(dy, cache)
+ */
+export function batchNormBackward(dy: Float32Array, cache: BatchNormCache): BatchNormGradients {
+  const op = 'batchNormBackward';
+  if (!cache || !(cache.mean instanceof Float64Array) || !(cache.invStd instanceof Float64Array) || !(cache.gamma instanceof Float64Array)) {
+    throw new TStarError('E_ARGUMENT', `${op}: cache must be the one returned by batchNormTrain`);
+  }
+  const [n, m] = checkMatrix(op, 'x', cache.x, cache.shape);
+  checkMatrix(op, 'dy', dy, cache.shape);
+  arenaReset();
+  const dyPtr = put(dy);
+  const xPtr = put(cache.x);
+  const dxPtr = alloc(n * m * 4);
+  const meanPtr = put(cache.mean);
+  const invPtr = put(cache.invStd);
+  const gammaPtr = put(cache.gamma);
+  const dgPtr = alloc(m * 8);
+  const dbPtr = alloc(m * 8);
+  check(op, (wasm().batchNormBackward as BackwardKernel)(dyPtr, xPtr, dxPtr, n, m, meanPtr, invPtr, gammaPtr, dgPtr, dbPtr));
+  return { dx: take(dxPtr, n * m), dgamma: Float32Array.from(f64(dgPtr, m)), dbeta: Float32Array.from(f64(dbPtr, m)) };
+}

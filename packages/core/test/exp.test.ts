@@ -1,0 +1,40 @@
+import { describe, it, expect } from 'vitest';
+import { wasm } from '../src/load.js';
+import { alloc, arenaReset, f32 } from '../src/memory.js';
+
+type ExpKernel = (x: number, y: number, n: number) => void;
+
+function vexp(x: Float32Array): Float32Array {
+  arenaReset();
+  const xPtr = alloc(x.length * 4), yPtr = alloc(x.length * 4);
+  f32(xPtr, x.length).set(x);
+  (wasm().expElementwise as ExpKernel)(xPtr, yPtr, x.length);
+  return f32(yPtr, x.length).slice();
+}
+
+/** Distance in units in the last place between two positive finite f32 values. */
+function ulps(a: number, b: number): number {
+  const buf = new Float32Array([a, b]);
+  const bits = new Int32Array(buf.buffer);
+  return Math.abs(bits[0] - bits[1]);
+}
+
+describe('vectorised exp (assembly/simd/exp.ts)', () => {
+  it('is within 2 ulp of correctly rounded e^x over 2^22 arguments in [−86.5, 88]', () => {
+    const n = 1 << 22, lo = -86.5, hi = 88;
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = lo + ((hi - lo) * i) / (n - 1);
+    const y = vexp(x);
+    let worst = 0, at = 0;
+    for (let i = 0; i < n; i++) {
+      const u = ulps(y[i], Math.fround(Math.exp(x[i])));
+      if (u > worst) { worst = u; at = x[i]; }
+    }
+    console.log(`exp: worst ${worst} ulp at x = ${at}`);
+    expect(worst, `worst ${worst} ulp at x = ${at}`).toBeLessThanOrEqual(2);
+  });
+
+  it('is exact at 0 and flushes −Infinity and results below 2^−125.5 (x < −87) to 0', () => {
+    expect(Array.from(vexp(new Float32Array([0, -Infinity, -90, -1e30, -87.5])))).toEqual([1, 0, 0, 0, 0]);
+  });
+});

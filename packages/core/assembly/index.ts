@@ -7,3 +7,4 @@ export { crossEntropyLabels, crossEntropySoft } from './cross-entropy';
 export { csgNeighbours, csgProject, csgProjectBack, csgJacobi } from './csg';
 export { temperatureObjective } from './temperature';
 export { metricsLogits, metricsProbabilities } from './metrics';
+export { batchNormApply, batchNormStats, batchNormBackward } from './batchnorm';

@@ -14,3 +14,4 @@ export {
 } from './temperature.js';
 export { calibrationMetrics, type CalibrationOptions, type CalibrationBin, type CalibrationMetrics } from './metrics.js';
 export { cumulativeSpectralGradient, csgFromSimilarity, type CsgOptions, type CsgResult, type CsgSpectrum, type CsgEmbedding } from './csg.js';
+export { batchNorm, batchNormTrain, batchNormBackward, type BatchNormOptions, type BatchNormState, type BatchNormTrainOptions, type BatchNormTrainResult, type BatchNormCache, type BatchNormGradients } from './batchnorm.js';

@@ -171,8 +171,12 @@ export function fitTemperatureGolden(x: ArrayLike<number>, rows: number, cols: n
   return Math.exp((a + b) / 2);
 }
 
-/** Accuracy, NLL, Brier, ECE, MCE and equal-width bins (lower, upper] from row probabilities p. */
-export function calibrationMetrics(p: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, binCount = 15): {
+/**
+ * Accuracy, NLL, Brier, ECE, MCE and equal-width bins (lower, upper] from row probabilities p. With `logits`,
+ * 1 − p_y is summed from the other classes and −ln p_y = log1p(Σ_{j≠y} e^{(x_j − x_y)/T}), so rows with
+ * p_y ≈ 1 keep their digits.
+ */
+export function calibrationMetrics(p: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, binCount = 15, logits?: { x: ArrayLike<number>; temperature: number }): {
   accuracy: number; nll: number; brier: number; ece: number; mce: number;
   bins: { lower: number; upper: number; count: number; confidence: number; accuracy: number }[];
 } {
@@ -184,8 +188,22 @@ export function calibrationMetrics(p: ArrayLike<number>, rows: number, cols: num
     const conf = p[r * cols + best];
     const hit = best === labels[r] ? 1 : 0;
     accuracy += hit / rows;
-    nll -= Math.log(p[r * cols + labels[r]]) / rows;
-    for (let c = 0; c < cols; c++) brier += (p[r * cols + c] - (c === labels[r] ? 1 : 0)) ** 2 / rows;
+    if (logits) {
+      const xy = logits.x[r * cols + labels[r]];
+      let s = 0;
+      for (let c = 0; c < cols; c++) if (c !== labels[r]) s += Math.exp((logits.x[r * cols + c] - xy) / logits.temperature);
+      nll += Math.log1p(s) / rows;
+    } else {
+      nll -= Math.log(p[r * cols + labels[r]]) / rows;
+    }
+    let miss = 0;
+    for (let c = 0; c < cols; c++) {
+      if (c === labels[r]) continue;
+      miss += p[r * cols + c];
+      brier += p[r * cols + c] ** 2 / rows;
+    }
+    // Given probabilities, 1 − p_y is the definition (exact for f32 p_y); from logits, the others' mass is exact.
+    brier += (logits ? miss : 1 - p[r * cols + labels[r]]) ** 2 / rows;
     const bin = bins.find((b, i) => (conf > b.lower || i === 0) && conf <= b.upper)!;
     bin.count++;
     bin.confSum += conf;

@@ -1,0 +1,246 @@
+import { TStarError } from './errors.js';
+import { wasm } from './load.js';
+import { alloc, arenaReset, check, f64, put } from './memory.js';
+import { checkMatrix, checkTemperature, type Shape2D } from './validate.js';
+
+/**
+ * Sufficient sums of the NLL over a set of rows at one temperature T: sums over rows of NLL(T), dNLL/dT and
+ * d²NLL/dT², and the row count. Sums from disjoint shards at the same T add up to the sums of their union.
+ */
+export interface TemperatureObjective {
+  nllSum: number;
+  gradSum: number;
+  hessSum: number;
+  count: number;
+}
+
+/** Evaluates the summed objective (over every shard) at a temperature; see {@link fitTemperatureWith}. */
+export type TemperatureObjectiveFn = (temperature: number) => TemperatureObjective;
+
+export interface FitTemperatureOptions {
+  /** Starting temperature; nllBefore is measured here. Default 1. */
+  init?: number;
+  /** Stop when a step changes ln T by at most this (a relative change in T). Default 1e-6. */
+  tolerance?: number;
+  /** Most objective evaluations, the one at `init` included. Default 100. */
+  maxIterations?: number;
+}
+
+export interface TemperatureFit {
+  /** The fitted temperature: divide the logits by it. */
+  temperature: number;
+  /** Mean NLL at `init`. */
+  nllBefore: number;
+  /** Mean NLL at `temperature`. */
+  nllAfter: number;
+  /** Objective evaluations used, the one at `init` included. */
+  iterations: number;
+  /**
+   * False when maxIterations ran out, or when the optimum is not finite: the NLL still decreases at a search
+   * bound (T = 1e-6 or 1e6) or has reached 0. Logits that rank every label first have their optimum at T → 0;
+   * logits whose labels score below the row mean on balance have it at T → ∞.
+   */
+  converged: boolean;
+}
+
+/** Checks an Int32Array of `rows` labels, each in [0, cols). */
+export function checkLabels(op: string, labels: unknown, rows: number, cols: number): Int32Array {
+  if (!(labels instanceof Int32Array)) {
+    const got = labels === null ? 'null' : typeof labels === 'object' ? (labels as object).constructor?.name ?? 'object' : typeof labels;
+    throw new TStarError('E_DTYPE', `${op}: labels must be an Int32Array, got ${got}`);
+  }
+  if (labels.length !== rows) throw new TStarError('E_SHAPE', `${op}: labels has ${labels.length} entries but the matrix has ${rows} rows`);
+  for (let r = 0; r < rows; r++) {
+    const y = labels[r];
+    if (y < 0 || y >= cols) throw new TStarError('E_LABEL', `${op}: label ${y} at row ${r} is outside [0, ${cols})`);
+  }
+  return labels;
+}
+
+type ObjectiveKernel = (x: number, labels: number, rows: number, cols: number, invT: number, out: number) => number;
+
+/** Copies logits and labels into the arena once; the returned function evaluates the sums at any T. */
+function arenaObjective(op: string, logits: Float32Array, rows: number, cols: number, labels: Int32Array): TemperatureObjectiveFn {
+  arenaReset();
+  const xPtr = put(logits);
+  const yPtr = put(labels);
+  const outPtr = alloc(24);
+  const kernel = wasm().temperatureObjective as ObjectiveKernel;
+  return (temperature) => {
+    check(op, kernel(xPtr, yPtr, rows, cols, 1 / temperature, outPtr));
+    const [nllSum, gradSum, hessSum] = f64(outPtr, 3);
+    return { nllSum, gradSum, hessSum, count: rows };
+  };
+}
+
+/**
+ * Sums over rows of the NLL of `softmax(logits / temperature)` at the labels and its first and second
+ * derivatives in T (analytic: dNLL/dT = (x_y − E_p[x])/T², d²NLL/dT² = Var_p[x]/T⁴ − 2(x_y − E_p[x])/T³).
+ * Compute it per shard and add the fields ({@link mergeTemperatureObjectives}) to fit one temperature over
+ * data spread across workers or machines. −Infinity logits are masks.
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_TEMPERATURE, E_LABEL (out of range or on a masked logit),
+ * E_NONFINITE (NaN, +Infinity, or a row of only −Infinity)
+ * @example temperatureObjective(logits, [1000, 10], labels, 1.5).nllSum
+ */
+export function temperatureObjective(logits: Float32Array, shape: Shape2D, labels: Int32Array, temperature: number): TemperatureObjective {
+  const op = 'temperatureObjective';
+  const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
+  checkLabels(op, labels, rows, cols);
+  const t = checkTemperature(op, temperature);
+  if (rows === 0) return { nllSum: 0, gradSum: 0, hessSum: 0, count: 0 };
+  return arenaObjective(op, logits, rows, cols, labels)(t);
+}
+
+/**
+ * Adds per-shard objectives taken at the same temperature.
+ * @throws {TStarError} E_ARGUMENT (not an array of objectives)
+ * @example mergeTemperatureObjectives(await Promise.all(shards.map((s) => s.objective(t))))
+ */
+export function mergeTemperatureObjectives(parts: readonly TemperatureObjective[]): TemperatureObjective {
+  if (!Array.isArray(parts)) throw new TStarError('E_ARGUMENT', `mergeTemperatureObjectives: expected an array of objectives, got ${String(parts)}`);
+  const total = { nllSum: 0, gradSum: 0, hessSum: 0, count: 0 };
+  for (const part of parts) {
+    total.nllSum += part.nllSum;
+    total.gradSum += part.gradSum;
+    total.hessSum += part.hessSum;
+    total.count += part.count;
+  }
+  return total;
+}
+
+// The search runs on s = ln T within these bounds; one step moves s by at most MAX_STEP (T by e² at most).
+const LOG_T_MIN = Math.log(1e-6);
+const LOG_T_MAX = Math.log(1e6);
+const MAX_STEP = 2;
+
+interface Settings {
+  init: number;
+  tolerance: number;
+  maxIterations: number;
+}
+
+function settings(op: string, options: FitTemperatureOptions): Settings {
+  if (typeof options !== 'object' || options === null) throw new TStarError('E_ARGUMENT', `${op}: options must be an object, got ${String(options)}`);
+  const init = checkTemperature(op, options.init ?? 1);
+  if (init < 1e-6 || init > 1e6) throw new TStarError('E_TEMPERATURE', `${op}: init must be in [1e-6, 1e6], got ${init}`);
+  const tolerance = options.tolerance ?? 1e-6;
+  if (typeof tolerance !== 'number' || !(tolerance > 0) || !Number.isFinite(tolerance)) {
+    throw new TStarError('E_ARGUMENT', `${op}: tolerance must be a finite number > 0, got ${String(tolerance)}`);
+  }
+  const maxIterations = options.maxIterations ?? 100;
+  if (typeof maxIterations !== 'number' || !Number.isSafeInteger(maxIterations) || maxIterations < 1) {
+    throw new TStarError('E_ARGUMENT', `${op}: maxIterations must be an integer ≥ 1, got ${String(maxIterations)}`);
+  }
+  return { init, tolerance, maxIterations };
+}
+
+function checkObjective(op: string, value: unknown, temperature: number): TemperatureObjective {
+  const o = value as TemperatureObjective;
+  if (typeof o !== 'object' || o === null || typeof o.count !== 'number' || typeof o.nllSum !== 'number' || typeof o.gradSum !== 'number' || typeof o.hessSum !== 'number') {
+    throw new TStarError('E_ARGUMENT', `${op}: the objective must return { nllSum, gradSum, hessSum, count }, got ${String(value)}`);
+  }
+  if (!Number.isSafeInteger(o.count) || o.count < 1) throw new TStarError('E_EMPTY', `${op}: the objective covers ${o.count} rows at T = ${temperature}; a fit needs at least one`);
+  if (!Number.isFinite(o.nllSum) || !Number.isFinite(o.gradSum) || !Number.isFinite(o.hessSum)) {
+    throw new TStarError('E_NONFINITE', `${op}: the objective at T = ${temperature} is not finite (nllSum ${o.nllSum}, gradSum ${o.gradSum}, hessSum ${o.hessSum})`);
+  }
+  return o;
+}
+
+/**
+ * The fit as a coroutine: yields each temperature to evaluate, receives the summed objective there. Newton on
+ * s = ln T, where the mean NLL f has f' = T·g and f'' = T²·h + T·g (g, h: mean dNLL/dT, d²NLL/dT²). NLL is
+ * convex in 1/T (a log-sum-exp of linear functions minus a linear one), so f' changes sign at most once: each
+ * evaluated point tightens a bracket [lo, hi] around the minimum, and a Newton step that leaves the bracket,
+ * or a non-positive f'', is replaced by bisection or by a bounded step downhill.
+ */
+function* newton(op: string, s: Settings): Generator<number, TemperatureFit, unknown> {
+  let x = Math.log(s.init);
+  let lo = -Infinity, hi = Infinity;
+  let best = { t: s.init, f: Infinity };
+  let nllBefore = NaN;
+  let iterations = 0;
+  for (;;) {
+    const t = iterations === 0 ? s.init : Math.exp(x);
+    const o = checkObjective(op, yield t, t);
+    iterations++;
+    const f = o.nllSum / o.count, g = o.gradSum / o.count, h = o.hessSum / o.count;
+    if (iterations === 1) nllBefore = f;
+    if (f < best.f) best = { t, f };
+    const d1 = t * g, d2 = t * t * h + t * g;
+    // A flat objective (every row constant) is solved anywhere; an NLL of exactly 0 means every label is
+    // separated and only T → 0 does better, so the search stops rather than crawl toward the bound.
+    if (d1 === 0 || f === 0) return { temperature: t, nllBefore, nllAfter: f, iterations, converged: d1 === 0 && f !== 0 };
+    if (d1 < 0) lo = x;
+    else hi = x;
+    let step = d2 > 0 ? -d1 / d2 : -Math.sign(d1) * MAX_STEP;
+    step = Math.max(-MAX_STEP, Math.min(MAX_STEP, step));
+    let next = x + step;
+    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+    next = Math.max(LOG_T_MIN, Math.min(LOG_T_MAX, next));
+    const done = Math.abs(next - x) <= s.tolerance || hi - lo <= s.tolerance;
+    // Near the minimum the f32 exponentials leave ~1e-7 relative noise in f but not in the sign of f', so a
+    // converged search returns its last point, not the lowest f seen.
+    if (done) {
+      const atBound = (d1 < 0 && x >= LOG_T_MAX) || (d1 > 0 && x <= LOG_T_MIN);
+      return { temperature: t, nllBefore, nllAfter: f, iterations, converged: !atBound };
+    }
+    if (iterations >= s.maxIterations) return { temperature: best.t, nllBefore, nllAfter: best.f, iterations, converged: false };
+    x = next;
+  }
+}
+
+/**
+ * Fits one temperature from an objective you evaluate yourself — typically the sum of
+ * {@link temperatureObjective} over shards held by workers or machines (see {@link fitTemperatureWithAsync}
+ * for asynchronous ones). Same search and result as {@link fitTemperature}.
+ * @throws {TStarError} E_ARGUMENT, E_TEMPERATURE (bad options or objective), E_EMPTY (count 0), E_NONFINITE
+ * @example fitTemperatureWith((t) => mergeTemperatureObjectives(shards.map((s) => temperatureObjective(s.logits, s.shape, s.labels, t))))
+ */
+export function fitTemperatureWith(objective: TemperatureObjectiveFn, options: FitTemperatureOptions = {}): TemperatureFit {
+  const op = 'fitTemperatureWith';
+  if (typeof objective !== 'function') throw new TStarError('E_ARGUMENT', `${op}: objective must be a function of the temperature, got ${typeof objective}`);
+  const steps = newton(op, settings(op, options));
+  let step = steps.next();
+  while (!step.done) step = steps.next(objective(step.value));
+  return step.value;
+}
+
+/**
+ * {@link fitTemperatureWith} for an objective that answers asynchronously (worker pools, remote shards).
+ * Evaluations run one after another; parallelism belongs inside the objective (evaluate shards concurrently,
+ * then add them with {@link mergeTemperatureObjectives}).
+ * @throws {TStarError} (as a rejection) E_ARGUMENT, E_TEMPERATURE, E_EMPTY, E_NONFINITE, or what the objective throws
+ * @example await fitTemperatureWithAsync(async (t) => mergeTemperatureObjectives(await pool.map((shard) => shard.objective(t))))
+ */
+export async function fitTemperatureWithAsync(
+  objective: (temperature: number) => TemperatureObjective | PromiseLike<TemperatureObjective>,
+  options: FitTemperatureOptions = {},
+): Promise<TemperatureFit> {
+  const op = 'fitTemperatureWithAsync';
+  if (typeof objective !== 'function') throw new TStarError('E_ARGUMENT', `${op}: objective must be a function of the temperature, got ${typeof objective}`);
+  const steps = newton(op, settings(op, options));
+  let step = steps.next();
+  while (!step.done) step = steps.next(await objective(step.value));
+  return step.value;
+}
+
+/**
+ * Post-hoc temperature scaling (Guo et al. 2017): the T > 0 minimising the mean NLL of
+ * `softmax(logits / T)` at the labels. Safeguarded Newton on ln T with analytic derivatives from one WASM
+ * pass per evaluation (typically 4–8 passes); the logits are copied into wasm memory once.
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_EMPTY (no rows), E_TEMPERATURE (init), E_ARGUMENT (tolerance,
+ * maxIterations), E_LABEL (out of range or on a masked logit), E_NONFINITE (NaN, +Infinity, a row of only −Infinity)
+ * @example fitTemperature(logits, [10000, 100], labels).temperature
+ */
+export function fitTemperature(logits: Float32Array, shape: Shape2D, labels: Int32Array, options: FitTemperatureOptions = {}): TemperatureFit {
+  const op = 'fitTemperature';
+  const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
+  checkLabels(op, labels, rows, cols);
+  const s = settings(op, options);
+  if (rows === 0) throw new TStarError('E_EMPTY', `${op}: logits have no rows to fit on`);
+  const objective = arenaObjective(op, logits, rows, cols, labels);
+  const steps = newton(op, s);
+  let step = steps.next();
+  while (!step.done) step = steps.next(objective(step.value));
+  return step.value;
+}

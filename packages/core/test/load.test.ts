@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, it, expect, vi, beforeEach } from 'vitest';
+import { softmax } from '../src/index.js';
+
+type Core = typeof import('../src/index.js');
+type Loader = typeof import('../src/load.js');
+
+const WASM = new URL('../dist/tstar.wasm', import.meta.url);
+const bytes = readFileSync(WASM);
+const compiled = new WebAssembly.Module(bytes);
+const x = new Float32Array([1, 2, 3, -1, 0.5, 7]);
+const expected = softmax(x, [2, 3], { temperature: 1.5 });
+
+/** A loader and ops in a fresh module graph: nothing initialised yet (test/setup.ts initialised the shared one). */
+async function fresh(): Promise<Core & Pick<Loader, 'wasm' | 'kernelStatus'>> {
+  vi.resetModules();
+  const core = await import('../src/index.js');
+  const loader = await import('../src/load.js');
+  return { ...core, wasm: loader.wasm, kernelStatus: loader.kernelStatus };
+}
+
+// Errors from a fresh graph are instances of that graph's TStarError class, so the code and name are checked.
+async function expectCode(run: () => unknown, code: string, message?: RegExp): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    expect((error as { name?: string }).name).toBe('TStarError');
+    expect((error as { code?: string }).code).toBe(code);
+    if (message) expect((error as Error).message).toMatch(message);
+    return;
+  }
+  expect.fail(`expected a TStarError ${code}, nothing was thrown`);
+}
+
+function sameBits(a: Float32Array, b: Float32Array): void {
+  expect(new Uint32Array(a.buffer, a.byteOffset, a.length)).toEqual(new Uint32Array(b.buffer, b.byteOffset, b.length));
+}
+
+describe('init', () => {
+  let core: Awaited<ReturnType<typeof fresh>>;
+  beforeEach(async () => {
+    core = await fresh();
+  });
+
+  it('leaves kernels refusing with E_INIT until it has run', async () => {
+    expect(core.isInitialized()).toBe(false);
+    await expectCode(() => core.wasm(), 'E_INIT', /init/);
+    await expectCode(() => core.kernelStatus(), 'E_INIT');
+    await expectCode(() => core.softmax(x, [2, 3]), 'E_INIT');
+  });
+
+  const sources: Array<[string, () => Parameters<Core['init']>[0]]> = [
+    ['a precompiled WebAssembly.Module (edge hosts)', () => compiled],
+    ['{ module }', () => ({ module: compiled })],
+    ['raw bytes', () => new Uint8Array(bytes)],
+    ['{ bytes } as an ArrayBuffer', () => ({ bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) })],
+    ['a Response served as application/wasm (streaming)', () => ({ response: new Response(new Uint8Array(bytes), { headers: { 'content-type': 'application/wasm' } }) })],
+    ['a Response with another content type (buffered)', () => ({ response: Promise.resolve(new Response(new Uint8Array(bytes))) })],
+    ['a file: URL (read with node:fs)', () => ({ url: WASM })],
+    ['the exports of an instance the host made (Deno wasm imports)', () => ({ exports: new WebAssembly.Instance(compiled).exports })],
+  ];
+  it.each(sources)('loads from %s and computes bit for bit what the shared loader does', async (_, source) => {
+    await core.init(source());
+    expect(core.isInitialized()).toBe(true);
+    sameBits(core.softmax(x, [2, 3], { temperature: 1.5 }), expected);
+  });
+
+  it('shares one load between concurrent calls and resolves at once afterwards', async () => {
+    const a = core.init(compiled);
+    const b = core.init(new Uint8Array([0, 1, 2]));
+    expect(b).toBe(a);
+    await a;
+    await core.init(new Uint8Array([0, 1, 2]));
+    expect(core.isInitialized()).toBe(true);
+  });
+
+  it('reports a missing default wasm as E_INIT naming the file, and can be retried', async () => {
+    // Tests run the sources: src/ holds no tstar.wasm, so the default URL beside load.ts is absent.
+    await expectCode(() => core.init(), 'E_INIT', /tstar\.wasm/);
+    expect(core.isInitialized()).toBe(false);
+    await core.init({ bytes });
+    sameBits(core.softmax(x, [2, 3], { temperature: 1.5 }), expected);
+  });
+
+  it('reports bytes that are not wasm, a failed fetch and foreign exports as E_INIT', async () => {
+    await expectCode(() => core.init(new Uint8Array([0, 97, 115, 109, 9, 9])), 'E_INIT');
+    await expectCode(() => core.init({ response: new Response('missing', { status: 404 }) }), 'E_INIT', /404/);
+    await expectCode(() => core.init({ exports: { memory: 1 } }), 'E_INIT', /not those of tstar\.wasm/);
+    expect(core.isInitialized()).toBe(false);
+  });
+});
+
+describe('initSync', () => {
+  it('loads from a module, bytes, or an instance\'s exports without awaiting', async () => {
+    for (const source of [compiled, { bytes }, { exports: new WebAssembly.Instance(compiled).exports }] as const) {
+      const core = await fresh();
+      core.initSync(source);
+      expect(core.isInitialized()).toBe(true);
+      sameBits(core.softmax(x, [2, 3], { temperature: 1.5 }), expected);
+    }
+  });
+
+  it('throws E_INIT for a URL source or bad bytes, and can be retried', async () => {
+    const core = await fresh();
+    await expectCode(() => core.initSync({ url: WASM } as never), 'E_INIT');
+    await expectCode(() => core.initSync(new Uint8Array([1, 2, 3])), 'E_INIT');
+    core.initSync(bytes);
+    expect(core.isInitialized()).toBe(true);
+  });
+});
+
+describe('the package exports map', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const root = pkg.exports['.'];
+
+  it('lists types first, then the runtime conditions, most specific host first, default last', () => {
+    expect(Object.keys(root)).toEqual(['types', 'workerd', 'edge-light', 'deno', 'browser', 'worker', 'node', 'default']);
+  });
+
+  it('points every condition and ./tstar.wasm at a built file', () => {
+    for (const target of [...Object.values(root), pkg.exports['./tstar.wasm']] as string[]) {
+      expect(existsSync(new URL(`../${target}`, import.meta.url)), target).toBe(true);
+    }
+  });
+
+  it('marks the per-runtime entries as having side effects (they initialise at import)', () => {
+    const entries = Object.values(root).filter((t) => String(t).includes('/entry/'));
+    expect(entries.length).toBeGreaterThanOrEqual(4);
+    expect(pkg.sideEffects).toEqual(['./dist/entry/*.js']);
+  });
+
+  it('ships a wasm that imports nothing, which Deno\'s wasm module import relies on', () => {
+    expect(WebAssembly.Module.imports(compiled)).toEqual([]);
+  });
+
+  it('gives Node a package that is ready at import and agrees bit for bit with the sources', async () => {
+    const node = (await import(new URL(`../${root.node}`, import.meta.url).href)) as Core;
+    expect(node.isInitialized()).toBe(true);
+    await node.init();
+    sameBits(node.softmax(x, [2, 3], { temperature: 1.5 }), expected);
+  });
+});

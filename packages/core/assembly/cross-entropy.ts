@@ -6,39 +6,36 @@
 // dL/dz_j = a·p_j − c·w_j − (1 − ε)·w_y·[j = y] with a = (1 − ε)·w_y + c·W_r, c = ε/C_r, W_r = Σ_unmasked w_j;
 // Σ_j dL/dz_j = 0, so dL/dT = −(1/T)·Σ_j dL/dz_j·z_j holds with the shifted z. Losses and dL/dT in f64.
 import { OK, E_LABEL, fail } from './status';
-import { LOG2E, expShifted, addWide, sumWide, rowMax, loadTail, storeTail } from './simd/exp';
+import { addWide, sumWide, rowMax, rowMin, expSumRowWide, needsMask } from './simd/exp';
 import { checkRowMax } from './softmax';
 
 const NEG_BIG: f32 = -3.4028234663852886e38; // −FLT_MAX: stands in for −Inf so 0·x stays 0
 
-// Pass A: e_j = e^{z_j} (stored to g when g ≠ 0) and Σ e_j; with wantEz, also Σ e_j·(x_j − m) for dL/dT.
+// Pass A: e_j = e^{z_j} (stored to g when g ≠ 0) and Σ e_j in f64 (its relative error is lse's absolute error).
+// With wantEz (g ≠ 0), also Σ e_j·(x_j − m) for dL/dT, read back from g.
 let sumEz: f64 = 0;
 
 function expPass(x: usize, g: usize, n: i32, m: f32, invT: f64, wantEz: bool): f64 {
-  const mv = f64x2.splat(<f64>m);
-  const k = f64x2.splat(invT * LOG2E);
+  const s = expSumRowWide(x, g, n, m, invT, needsMask(rowMin, m, invT));
+  if (wantEz && g != 0) sumEz = sumEzRow(x, g, n, m);
+  return s;
+}
+
+function sumEzRow(x: usize, e: usize, n: i32, m: f32): f64 {
   const m4 = f32x4.splat(m);
   const floor = f32x4.splat(NEG_BIG);
   let acc = f64x2.splat(0);
-  let accEz = f64x2.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const off = <usize>i << 2;
-    const v = v128.load(x + off);
-    const e = expShifted(v, mv, k);
-    if (g != 0) v128.store(g + off, e);
-    acc = addWide(acc, e);
-    if (wantEz) accEz = addWide(accEz, f32x4.mul(e, f32x4.pmax(f32x4.sub(v, m4), floor)));
+    acc = addWide(acc, f32x4.mul(v128.load(e + off), f32x4.pmax(f32x4.sub(v128.load(x + off), m4), floor)));
   }
-  if (i < n) {
-    const v = loadTail(x + (<usize>i << 2), n - i, -Infinity);
-    const e = expShifted(v, mv, k);
-    if (g != 0) storeTail(g + (<usize>i << 2), n - i, e);
-    acc = addWide(acc, e);
-    if (wantEz) accEz = addWide(accEz, f32x4.mul(e, f32x4.pmax(f32x4.sub(v, m4), floor)));
+  let s = sumWide(acc);
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    s += <f64>(load<f32>(e + off) * max(load<f32>(x + off) - m, NEG_BIG));
   }
-  sumEz = sumWide(accEz);
-  return sumWide(acc);
+  return s;
 }
 
 // Σ_unmasked w_j, Σ_unmasked w_j·z_j and the unmasked count, for smoothing and soft targets.

@@ -3,7 +3,7 @@
 // of only −Inf, or any NaN/+Inf, stops with a status naming the row. Σ runs in f64, so a row of
 // 1e6 sums to 1 within 1e-6; entries ≥ 1e-30 are within 1e-6 relative of float64 (tested).
 import { OK, E_NONFINITE, E_MASKED, fail } from './status';
-import { LOG2E, expShifted, addWide, sumWide, rowMax, loadTail, storeTail } from './simd/exp';
+import { addWide, sumWide, rowMax, rowMin, expSumRow, expSumRowWide, needsMask } from './simd/exp';
 
 // @ts-ignore: decorator
 @inline export function checkRowMax(m: f32, row: i32): i32 {
@@ -13,28 +13,9 @@ import { LOG2E, expShifted, addWide, sumWide, rowMax, loadTail, storeTail } from
 }
 
 /** Writes e^((x − m)·invT) to y (y may be 0 to skip the store) and returns the f64 sum. */
-export function expRow(x: usize, y: usize, n: i32, m: f32, invT: f64): f64 {
-  const mv = f64x2.splat(<f64>m);
-  const k = f64x2.splat(invT * LOG2E);
-  let acc = f64x2.splat(0);
-  let i = 0;
-  if (y != 0) {
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      const e = expShifted(v128.load(x + off), mv, k);
-      v128.store(y + off, e);
-      acc = addWide(acc, e);
-    }
-    if (i < n) {
-      const e = expShifted(loadTail(x + (<usize>i << 2), n - i, -Infinity), mv, k);
-      storeTail(y + (<usize>i << 2), n - i, e);
-      acc = addWide(acc, e);
-    }
-  } else {
-    for (; i + 4 <= n; i += 4) acc = addWide(acc, expShifted(v128.load(x + (<usize>i << 2)), mv, k));
-    if (i < n) acc = addWide(acc, expShifted(loadTail(x + (<usize>i << 2), n - i, -Infinity), mv, k));
-  }
-  return sumWide(acc);
+// @ts-ignore: decorator
+@inline export function expRow(x: usize, y: usize, n: i32, m: f32, invT: f64): f64 {
+  return expSumRow(x, y, n, m, invT, needsMask(rowMin, m, invT));
 }
 
 export function scaleRow(y: usize, n: i32, s: f32): void {
@@ -73,7 +54,7 @@ export function logSoftmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT:
     const m = rowMax(x, cols);
     const status = checkRowMax(m, r);
     if (status != OK) return status;
-    const lse = Math.log(expRow(x, 0, cols, m, invT));
+    const lse = Math.log(expSumRowWide(x, 0, cols, m, invT, needsMask(rowMin, m, invT)));
     const mv = f64x2.splat(<f64>m);
     const kv = f64x2.splat(invT);
     const lv = f64x2.splat(lse);

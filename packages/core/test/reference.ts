@@ -138,11 +138,14 @@ export function temperatureObjective(x: ArrayLike<number>, rows: number, cols: n
     for (let c = 0; c < cols; c++) if (p[c] > 0) variance += p[c] * (row[c] - mean) ** 2;
     const g = (xy - mean) / T ** 2;
     const h = variance / T ** 4 - (2 * (xy - mean)) / T ** 3;
+    // The scale of the terms the sums cancel: Σ_j p_j·|x_j − x_y|, not |Σ_j p_j·(x_j − x_y)|.
+    let spread = 0;
+    for (let c = 0; c < cols; c++) if (p[c] > 0) spread += p[c] * Math.abs(row[c] - xy);
     nllSum += lse - xy / T;
     gradSum += g;
     hessSum += h;
-    gradAbs += Math.abs(g);
-    hessAbs += Math.abs(h);
+    gradAbs += spread / T ** 2;
+    hessAbs += variance / T ** 4 + (2 * spread) / T ** 3;
   }
   return { nllSum, gradSum, hessSum, gradAbs, hessAbs };
 }

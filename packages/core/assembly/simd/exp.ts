@@ -15,39 +15,125 @@ const C6: f32 = reinterpret<f32>(0x3920FDDE); // 0.00015353361959569156
 const MAGIC: f64 = 6755399441055744.0;
 export const LOG2E: f64 = 1.4426950408889634;
 
+// Splatted constants live in memory: V8 rebuilds an inline v128.const with several instructions on
+// every use, and binaryen folds constants kept in locals back inline; loads before a loop stay in registers.
+const TABLE = memory.data<f32>([
+  C6, C6, C6, C6, C5, C5, C5, C5, C4, C4, C4, C4, C3, C3, C3, C3,
+  C2, C2, C2, C2, C1, C1, C1, C1, 1, 1, 1, 1,
+]);
+const TABLE64 = memory.data<f64>([MAGIC, MAGIC, -126.0, -126.0]);
+const LIMIT = memory.data<i32>([-125, -125, -125, -125]);
+
 // @ts-ignore: decorator
-@inline function exp2Fraction(f: v128): v128 {
-  let p = f32x4.add(f32x4.mul(f32x4.splat(C6), f), f32x4.splat(C5));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(C4));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(C3));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(C2));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(C1));
-  return f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
+@inline function c(i: i32): v128 {
+  return v128.load(TABLE + (<usize>i << 4));
 }
 
 // @ts-ignore: decorator
-@inline function exp2Halves(tLo: v128, tHi: v128): v128 {
-  const floor = f64x2.splat(-126.0);
-  const magic = f64x2.splat(MAGIC);
-  tLo = f64x2.pmax(tLo, floor);
-  tHi = f64x2.pmax(tHi, floor);
+@inline function exp2Fraction(f: v128, c6: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, c0: v128): v128 {
+  let p = f32x4.add(f32x4.mul(c6, f), c5);
+  p = f32x4.add(f32x4.mul(p, f), c4);
+  p = f32x4.add(f32x4.mul(p, f), c3);
+  p = f32x4.add(f32x4.mul(p, f), c2);
+  p = f32x4.add(f32x4.mul(p, f), c1);
+  return f32x4.add(f32x4.mul(p, f), c0);
+}
+
+/**
+ * e^((x − m)·invT) on four f32 lanes with x ≤ m; tLo/tHi arrive as (x − m)·log2(e)/T in f64.
+ * `masked`: clamp and zero lanes below 2^−125.5 (needed when the row holds −Inf or a huge range).
+ */
+// @ts-ignore: decorator
+@inline function exp2Halves(tLo: v128, tHi: v128, magic: v128, floor: v128, limit: v128, masked: bool,
+  c6: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, c0: v128): v128 {
+  if (masked) {
+    tLo = f64x2.pmax(tLo, floor);
+    tHi = f64x2.pmax(tHi, floor);
+  }
   const bLo = f64x2.add(tLo, magic);
   const bHi = f64x2.add(tHi, magic);
   const fLo = f64x2.sub(tLo, f64x2.sub(bLo, magic));
   const fHi = f64x2.sub(tHi, f64x2.sub(bHi, magic));
   const f = v128.shuffle<f32>(f32x4.demote_f64x2_zero(fLo), f32x4.demote_f64x2_zero(fHi), 0, 1, 4, 5);
   const n = v128.shuffle<i32>(bLo, bHi, 0, 2, 4, 6);
-  const y = i32x4.add(exp2Fraction(f), i32x4.shl(n, 23));
-  return v128.andnot(y, i32x4.lt_s(n, i32x4.splat(-125)));
+  const y = i32x4.add(exp2Fraction(f, c6, c5, c4, c3, c2, c1, c0), i32x4.shl(n, 23));
+  return masked ? v128.andnot(y, i32x4.lt_s(n, limit)) : y;
 }
 
-/** e^((x − m)·invT) on four f32 lanes with x ≤ m, reduced in f64 (see top). */
 // @ts-ignore: decorator
-@inline export function expShifted(x: v128, m: v128, k: v128): v128 {
+@inline function expLanes(x: v128, m: v128, k: v128, magic: v128, floor: v128, limit: v128, masked: bool,
+  c6: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, c0: v128): v128 {
   const xHi = v128.shuffle<f32>(x, x, 2, 3, 0, 1);
   const tLo = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(x), m), k);
   const tHi = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xHi), m), k);
-  return exp2Halves(tLo, tHi);
+  return exp2Halves(tLo, tHi, magic, floor, limit, masked, c6, c5, c4, c3, c2, c1, c0);
+}
+
+/** e^((x − m)·invT) on four f32 lanes with x ≤ m, reduced in f64 (see top). Loads its constants: for one-off use. */
+// @ts-ignore: decorator
+@inline export function expShifted(x: v128, m: v128, k: v128): v128 {
+  return expLanes(x, m, k, v128.load(TABLE64), v128.load(TABLE64, 16), v128.load(LIMIT), true,
+    c(0), c(1), c(2), c(3), c(4), c(5), c(6));
+}
+
+/**
+ * One row: y[i] = e^((x[i] − m)·invT) (skipped when y = 0) and the f64 sum. `masked` = false is the fast
+ * path for rows with no −Inf whose smallest term stays above 2^−125 (checked by the caller).
+ * Sums: f32 lanes over blocks of 64 elements (error ≤ 16 ulp of the block, 1e-6 of it), then f64.
+ */
+export function expSumRow(x: usize, y: usize, n: i32, m: f32, invT: f64, masked: bool): f64 {
+  if (masked) return expSumRowImpl(x, y, n, m, invT, true, false);
+  return expSumRowImpl(x, y, n, m, invT, false, false);
+}
+
+/** As expSumRow with every vector added in f64: for ln Σ, whose absolute error is Σ's relative error. */
+export function expSumRowWide(x: usize, y: usize, n: i32, m: f32, invT: f64, masked: bool): f64 {
+  if (masked) return expSumRowImpl(x, y, n, m, invT, true, true);
+  return expSumRowImpl(x, y, n, m, invT, false, true);
+}
+
+// @ts-ignore: decorator
+@inline function expSumRowImpl(x: usize, y: usize, n: i32, m: f32, invT: f64, masked: bool, wide: bool): f64 {
+  const c6 = c(0), c5 = c(1), c4 = c(2), c3 = c(3), c2 = c(4), c1 = c(5), c0 = c(6);
+  const magic = v128.load(TABLE64), floor = v128.load(TABLE64, 16), limit = v128.load(LIMIT);
+  const mv = f64x2.splat(<f64>m);
+  const k = f64x2.splat(invT * LOG2E);
+  let acc = f64x2.splat(0);
+  let i = 0;
+  const body = n & ~3;
+  while (i < body) {
+    const end = min(body, i + 64);
+    let block = f32x4.splat(0);
+    if (y != 0) {
+      for (; i < end; i += 4) {
+        const off = <usize>i << 2;
+        const e = expLanes(v128.load(x + off), mv, k, magic, floor, limit, masked, c6, c5, c4, c3, c2, c1, c0);
+        v128.store(y + off, e);
+        if (wide) acc = addWide(acc, e);
+        else block = f32x4.add(block, e);
+      }
+    } else {
+      for (; i < end; i += 4) {
+        const e = expLanes(v128.load(x + (<usize>i << 2)), mv, k, magic, floor, limit, masked, c6, c5, c4, c3, c2, c1, c0);
+        if (wide) acc = addWide(acc, e);
+        else block = f32x4.add(block, e);
+      }
+    }
+    if (!wide) acc = addWide(acc, block);
+  }
+  if (i < n) {
+    // The tail is padded with −Inf, so it always takes the masked form.
+    const e = expLanes(loadTail(x + (<usize>i << 2), n - i, -Infinity), mv, k, magic, floor, limit, true, c6, c5, c4, c3, c2, c1, c0);
+    if (y != 0) storeTail(y + (<usize>i << 2), n - i, e);
+    acc = addWide(acc, e);
+  }
+  return sumWide(acc);
+}
+
+/** Whether a row can skip masking: no −Inf and (min − m)/T·log2(e) ≥ −125. */
+// @ts-ignore: decorator
+@inline export function needsMask(lo: f32, m: f32, invT: f64): bool {
+  return !((<f64>lo - <f64>m) * invT * LOG2E >= -125.0);
 }
 
 /** Adds the four f32 lanes of v to an f64x2 accumulator. */
@@ -86,24 +172,31 @@ export const LOG2E: f64 = 1.4426950408889634;
 
 /**
  * Row maximum, or NaN when the row holds a NaN. pmax is one instruction where max's NaN rules cost
- * V8 about 8× more; NaN is tracked on the side by x ≠ x.
+ * V8 about 8× more; NaN is tracked on the side by x ≠ x. The row minimum lands in `rowMin`.
  */
+export let rowMin: f32 = 0;
+
 export function rowMax(p: usize, n: i32): f32 {
   let v = f32x4.splat(-Infinity);
+  let lo = f32x4.splat(Infinity);
   let nan = i32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const x = v128.load(p + (<usize>i << 2));
     v = f32x4.pmax(v, x);
+    lo = f32x4.pmin(lo, x);
     nan = v128.or(nan, f32x4.ne(x, x));
   }
   let m = maxLane(v);
+  let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
   let bad = v128.any_true(nan);
   for (; i < n; i++) {
     const x = load<f32>(p + (<usize>i << 2));
     bad |= x != x;
     m = max(m, x);
+    mn = min(mn, x);
   }
+  rowMin = mn;
   return bad ? NaN : m;
 }
 

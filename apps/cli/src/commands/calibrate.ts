@@ -1,0 +1,141 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { calibrationMetrics, optimalTemperature, type CalibrationMetrics } from '@tstar/core';
+import { reliabilitySvg, temperatureSweepSvg } from '@tstar/node';
+import { number, optionalString, required, type Command } from '../command.js';
+import { COEFFICIENT_OPTIONS, coefficientOverrides, maybePool, readLabelled } from '../data.js';
+import { num, percent, table, toJson } from '../format.js';
+import { progress } from '../progress.js';
+import { FIT_OPTIONS, runFit } from './fit.js';
+
+/** Log-spaced temperatures covering every marked T with a factor-4 margin on each side. */
+export function sweepGrid(marks: readonly number[], steps: number): number[] {
+  const lo = Math.log(Math.min(...marks) / 4), hi = Math.log(Math.max(...marks) * 4);
+  return Array.from({ length: steps }, (_, i) => Math.exp(lo + ((hi - lo) * i) / (steps - 1)));
+}
+
+interface Row {
+  name: string;
+  temperature: number;
+  metrics: CalibrationMetrics;
+}
+
+function markdown(rows: Row[], files: Record<string, string>, meta: { logits: string; labels: string; n: number; c: number; fitted: number; estimated?: number; dim?: number; iterations: number }): string {
+  const line = (r: Row) => `| ${r.name} | ${num(r.temperature)} | ${num(r.metrics.nll)} | ${percent(r.metrics.ece)} | ${percent(r.metrics.mce)} | ${num(r.metrics.brier)} | ${percent(r.metrics.accuracy)} |`;
+  return [
+    '# Calibration report',
+    '',
+    `Logits \`${meta.logits}\`, labels \`${meta.labels}\`: ${meta.n} rows × ${meta.c} classes.`,
+    '',
+    '| temperature | T | NLL | ECE | MCE | Brier | accuracy |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(line),
+    '',
+    `Fitted T = ${num(meta.fitted)} (post-hoc, minimum NLL, ${meta.iterations} evaluations).` +
+      (meta.estimated !== undefined
+        ? ` T̂* = ${num(meta.estimated)} is the analytical rule for M = ${meta.dim}: it is a training temperature, meaningful here only if the model was trained with logits / T̂*.`
+        : ''),
+    '',
+    `![reliability after fitting](${files.reliability})`,
+    '',
+    `![NLL and ECE against T](${files.sweep})`,
+    '',
+  ].join('\n');
+}
+
+export const calibrate: Command = {
+  name: 'calibrate',
+  summary: 'fit + eval + reliability and T-sweep SVGs + a markdown report, in one directory',
+  usage: 'tstar calibrate --logits FILE --labels FILE [--dim M] [--out-dir DIR]',
+  options: {
+    logits: { type: 'string', value: 'FILE', help: 'logits [n, classes] (required)' },
+    labels: { type: 'string', value: 'FILE', help: 'integer labels [n] (required)' },
+    'out-dir': { type: 'string', value: 'DIR', help: 'where the report goes', default: 'tstar-report' },
+    dim: { type: 'string', value: 'M', help: 'feature width: also evaluate and mark T̂*' },
+    classes: { type: 'string', value: 'N', help: 'class count term of T̂*' },
+    csg: { type: 'string', value: 'X', help: 'CSG term of T̂*' },
+    bins: { type: 'string', value: 'N', help: 'equal-width confidence bins', default: '15' },
+    steps: { type: 'string', value: 'N', help: 'temperatures in the sweep', default: '41' },
+    ...FIT_OPTIONS,
+    ...COEFFICIENT_OPTIONS,
+  },
+  notes: [
+    'writes DIR/report.md, DIR/report.json, DIR/reliability.svg (fitted T), DIR/reliability-t1.svg (T = 1),',
+    'DIR/reliability-estimated.svg (with --dim) and DIR/sweep.svg.',
+    '',
+    'example: tstar calibrate --logits val_logits.npy --labels val_labels.npy --dim 512 --out-dir report',
+  ],
+  async run(values, { json, stdout }) {
+    const data = await readLabelled(required(values, 'logits'), required(values, 'labels'));
+    const dir = optionalString(values, 'out-dir') ?? 'tstar-report';
+    const bins = number(values, 'bins', { integer: true, min: 1 }) ?? 15;
+    const steps = number(values, 'steps', { integer: true, min: 2 }) ?? 41;
+    const dim = number(values, 'dim', { integer: true, min: 1 });
+    const estimate = dim === undefined
+      ? undefined
+      : optimalTemperature({ featureDim: dim, numClasses: number(values, 'classes', { integer: true, min: 2 }), csg: number(values, 'csg', { min: 0 }), coefficients: coefficientOverrides(values) });
+    const fitted = await runFit(values, data);
+
+    const grid = sweepGrid([1, fitted.temperature, ...(estimate ? [estimate.temperature] : [])], steps);
+    const temperatures = [1, fitted.temperature, ...(estimate ? [estimate.temperature] : []), ...grid];
+    const bar = progress('sweeping T');
+    let sweep: CalibrationMetrics[];
+    const pool = await maybePool(values);
+    try {
+      if (pool) {
+        sweep = await pool.calibrationSweep(data.logits, data.shape, data.labels, temperatures, { bins }, (done, total) => bar.update(done, total));
+      } else {
+        sweep = temperatures.map((temperature, i) => {
+          bar.update(i, temperatures.length);
+          return calibrationMetrics(data.logits, data.shape, data.labels, { temperature, bins });
+        });
+      }
+    } finally {
+      bar.finish();
+      await pool?.close();
+    }
+    const rows: Row[] = [
+      { name: 'T = 1', temperature: 1, metrics: sweep[0] },
+      ...(estimate ? [{ name: 'T̂* (rule)', temperature: estimate.temperature, metrics: sweep[2] }] : []),
+      { name: 'fitted', temperature: fitted.temperature, metrics: sweep[1] },
+    ];
+    const curve = sweep.slice(temperatures.length - grid.length);
+
+    await mkdir(dir, { recursive: true });
+    const files: Record<string, string> = {
+      report: join(dir, 'report.md'),
+      json: join(dir, 'report.json'),
+      reliability: 'reliability.svg',
+      uncalibrated: 'reliability-t1.svg',
+      sweep: 'sweep.svg',
+    };
+    await writeFile(join(dir, files.reliability), reliabilitySvg(sweep[1], { title: 'Reliability at the fitted T', temperature: fitted.temperature }));
+    await writeFile(join(dir, files.uncalibrated), reliabilitySvg(sweep[0], { title: 'Reliability at T = 1', temperature: 1 }));
+    if (estimate) {
+      files.estimated = 'reliability-estimated.svg';
+      await writeFile(join(dir, files.estimated), reliabilitySvg(sweep[2], { title: 'Reliability at T̂*', temperature: estimate.temperature }));
+    }
+    await writeFile(
+      join(dir, files.sweep),
+      temperatureSweepSvg({ temperatures: grid, nll: curve.map((m) => m.nll), ece: curve.map((m) => m.ece) }, { estimated: estimate?.temperature, fitted: fitted.temperature }),
+    );
+    const meta = { logits: data.logitsPath, labels: data.labelsPath, n: data.shape[0], c: data.shape[1], fitted: fitted.temperature, estimated: estimate?.temperature, dim, iterations: fitted.iterations };
+    await writeFile(files.report, markdown(rows, files, meta));
+    const report = {
+      ...meta,
+      fit: fitted,
+      estimate,
+      results: rows.map((r) => ({ name: r.name, temperature: r.temperature, ...r.metrics })),
+      sweep: grid.map((t, i) => ({ temperature: t, nll: curve[i].nll, ece: curve[i].ece })),
+      files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, f.startsWith(dir) ? f : join(dir, f)])),
+    };
+    await writeFile(files.json, `${toJson(report)}\n`);
+    if (json) {
+      stdout(toJson(report));
+      return;
+    }
+    stdout(`fitted T = ${num(fitted.temperature, 4)}: ECE ${percent(rows[0].metrics.ece)} → ${percent(sweep[1].ece)}  (${data.shape[0]} rows × ${data.shape[1]} classes)\n`);
+    stdout(table(['', 'T', 'NLL', 'ECE', 'MCE', 'Brier', 'accuracy'], rows.map((r) => [r.name, num(r.temperature), num(r.metrics.nll), percent(r.metrics.ece), percent(r.metrics.mce), num(r.metrics.brier), percent(r.metrics.accuracy)])));
+    stdout(`\nwrote ${Object.values(report.files).join(', ')}`);
+  },
+};

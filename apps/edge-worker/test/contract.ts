@@ -1,0 +1,53 @@
+import { expect, it } from 'vitest';
+import { calibrate } from '../src/service.js';
+import { parseCalibrateRequest } from '../src/request.js';
+import { BAD_CASES, GOOD } from './cases.js';
+import { post } from './helpers.js';
+
+/** What Node computes for a request, through the same JSON round trip the service's answer takes. */
+export function expected(request: unknown): unknown {
+  return JSON.parse(JSON.stringify(calibrate(parseCalibrateRequest(JSON.stringify(request)))));
+}
+
+/** The service's contract, checked against a running host at `url()`; answers must equal Node's exactly. */
+export function serviceContract(url: () => string): void {
+  it('answers softmax probabilities at a given temperature, equal to Node\'s', async () => {
+    const request = { logits: GOOD.logits, temperature: 2.5 };
+    const res = await post(url(), JSON.stringify(request));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(expected(request));
+    expect((res.body as { probabilities: number[][] }).probabilities[2][2]).toBe(0);
+  });
+
+  it('answers T̂*, the fitted T and calibration metrics with labels and featureDim, equal to Node\'s', async () => {
+    for (const temperature of ['auto', 'fit', 1.25] as const) {
+      const request = { ...GOOD, temperature };
+      const res = await post(url(), JSON.stringify(request));
+      expect(res.status).toBe(200);
+      const body = res.body as Record<string, { temperature: number } & Record<string, unknown>>;
+      expect(body).toEqual(expected(request));
+      expect(body.optimalTemperature.temperature).toBeCloseTo(0.7239 * Math.sqrt(512) - 4.706, 12);
+      expect(Object.keys(body.calibrationMetrics)).toEqual(expect.arrayContaining(['accuracy', 'nll', 'brier', 'ece', 'mce', 'bins']));
+      if (temperature === 'fit') expect(body.temperature).toBe(body.fitTemperature.temperature);
+    }
+  });
+
+  it('takes logits as { data, shape } as well as rows', async () => {
+    const request = { logits: { data: [1, 2, 3, 4, 5, 6], shape: [2, 3] }, labels: [2, 0] };
+    const res = await post(url(), JSON.stringify(request));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(expected(request));
+  });
+
+  it.each(BAD_CASES)('answers $status $code for $name', async (bad) => {
+    const res = await post(url(), bad.body, { chunked: bad.chunked, declaredLength: bad.declaredLength });
+    expect({ status: res.status, code: (res.body as { error?: { code?: string } }).error?.code }).toEqual({ status: bad.status, code: bad.code });
+    expect(typeof (res.body as { error: { message: string } }).error.message).toBe('string');
+  });
+
+  it('answers 405 to GET and 404 off the root, and still serves afterwards', async () => {
+    expect((await fetch(url())).status).toBe(405);
+    expect((await fetch(new URL('/nope', url()))).status).toBe(404);
+    expect((await post(url(), JSON.stringify({ logits: [[0, 0]] }))).status).toBe(200);
+  });
+}

@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as core from '@tstar/core';
+import { runSmoke, type SmokeResult } from '../src/smoke.js';
+import { serviceContract } from './contract.js';
+import { DENO, freePort, run, start, waitForHttp, type Running } from './helpers.js';
+
+describe('the core inside Deno', () => {
+  it('is initialised at import through the deno condition and runs the smoke suite bit for bit as Node does', async () => {
+    // No --allow-* flags: the wasm arrives as an imported module, not a file read.
+    const out = await run(DENO, ['run', '--quiet', 'test/fixtures/deno-smoke.mjs']);
+    const answer = JSON.parse(out) as { ready: boolean; runtime: string; smoke: SmokeResult };
+    expect(answer.ready).toBe(true);
+    const node = runSmoke(core);
+    expect(answer.smoke.ops).toEqual(node.ops);
+    expect(answer.smoke.values).toEqual(node.values);
+  });
+});
+
+describe('the edge service under deno serve', () => {
+  let deno: Running;
+  let url = '';
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}/`;
+    deno = start(DENO, ['serve', '--quiet', '--host', '127.0.0.1', '--port', String(port), 'dist/handler.js']);
+    await waitForHttp(url, deno);
+  });
+  afterAll(async () => {
+    await deno?.stop();
+  });
+  serviceContract(() => url);
+});

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as core from '@tstar/core';
+import { runSmoke, type SmokeResult } from '../src/smoke.js';
+import { serviceContract } from './contract.js';
+import { CORE, WORKERD, freePort, start, waitForHttp, type Running } from './helpers.js';
+
+// workerd.capnp serves two workers: the edge service ("http") and the smoke worker ("smoke").
+let workerd: Running;
+let service = '';
+let smoke = '';
+
+beforeAll(async () => {
+  const [a, b] = [await freePort(), await freePort()];
+  service = `http://127.0.0.1:${a}/`;
+  smoke = `http://127.0.0.1:${b}/`;
+  workerd = start(WORKERD, ['serve', 'workerd.capnp', '--socket-addr', `http=127.0.0.1:${a}`, '--socket-addr', `smoke=127.0.0.1:${b}`]);
+  await waitForHttp(service, workerd);
+  await waitForHttp(smoke, workerd);
+});
+
+afterAll(async () => {
+  await workerd?.stop();
+});
+
+describe('the core inside workerd', () => {
+  let answer: { ready: boolean; refusals: Record<string, string>; smoke: SmokeResult };
+  beforeAll(async () => {
+    const wasm = readFileSync(join(CORE, 'dist', 'tstar.wasm'));
+    const res = await fetch(smoke, { method: 'POST', body: wasm });
+    expect(res.status).toBe(200);
+    answer = await res.json();
+  });
+
+  it('refuses to compile wasm from bytes, so the environment is the real edge one', () => {
+    for (const how of ['module', 'compile', 'instantiate']) {
+      expect(answer.refusals[how], how).toMatch(/Wasm code generation disallowed by embedder/);
+    }
+  });
+
+  it('is initialised at import through the workerd condition, with no await', () => {
+    expect(answer.ready).toBe(true);
+  });
+
+  it('runs the smoke suite bit for bit as Node does', () => {
+    const node = runSmoke(core);
+    expect(answer.smoke.ops).toEqual(node.ops);
+    expect(answer.smoke.values).toEqual(node.values);
+  });
+});
+
+describe('the edge service under workerd', () => {
+  serviceContract(() => service);
+});

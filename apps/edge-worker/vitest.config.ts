@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Each file starts real runtimes (workerd, Deno, Chromium) on a 2-core machine: one file at a time, long timeouts.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    fileParallelism: false,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+  },
+});

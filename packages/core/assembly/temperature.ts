@@ -16,6 +16,23 @@ import { checkRowMax } from './softmax';
 // Masked lanes have u = −Inf; any u below this already has e^u = 0 (u < −87), so the clamp changes nothing else.
 const U_FLOOR: f64 = -1e100;
 
+// Per-row running sums Σe, Σe·u, Σe·u² (f64x2 lanes).
+let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0);
+
+// @ts-ignore: decorator
+@inline function moments(v: v128, mv: v128, k: v128, kv: v128, floor: v128): void {
+  const e = expShifted(v, mv, k);
+  const vHi = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
+  const eHi = v128.shuffle<f32>(e, e, 2, 3, 0, 1);
+  const uLo = f64x2.pmax(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), mv), kv), floor);
+  const uHi = f64x2.pmax(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(vHi), mv), kv), floor);
+  const euLo = f64x2.mul(f64x2.promote_low_f32x4(e), uLo);
+  const euHi = f64x2.mul(f64x2.promote_low_f32x4(eHi), uHi);
+  s0 = addWide(s0, e);
+  s1 = f64x2.add(s1, f64x2.add(euLo, euHi));
+  s2 = f64x2.add(s2, f64x2.add(f64x2.mul(euLo, uLo), f64x2.mul(euHi, uHi)));
+}
+
 /**
  * Writes [nllSum, gradSum, hessSum] (f64) to outPtr for labels at labelsPtr (i32, already range-checked).
  * Stops at the first row with NaN/+Inf (E_NONFINITE), all −Inf (E_MASKED) or a masked label (E_LABEL).
@@ -35,34 +52,10 @@ export function temperatureObjective(xPtr: usize, labelsPtr: usize, rows: i32, c
     const xy = load<f32>(x + (<usize>load<i32>(labelsPtr + (<usize>r << 2)) << 2));
     if (xy == -Infinity) return fail(E_LABEL, r);
     const mv = f64x2.splat(<f64>m);
-    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0);
     let i = 0;
-    for (; i + 4 <= cols; i += 4) {
-      const v = v128.load(x + (<usize>i << 2));
-      const e = expShifted(v, mv, k);
-      const vHi = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
-      const eHi = v128.shuffle<f32>(e, e, 2, 3, 0, 1);
-      const uLo = f64x2.pmax(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), mv), kv), floor);
-      const uHi = f64x2.pmax(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(vHi), mv), kv), floor);
-      const euLo = f64x2.mul(f64x2.promote_low_f32x4(e), uLo);
-      const euHi = f64x2.mul(f64x2.promote_low_f32x4(eHi), uHi);
-      s0 = addWide(s0, e);
-      s1 = f64x2.add(s1, f64x2.add(euLo, euHi));
-      s2 = f64x2.add(s2, f64x2.add(f64x2.mul(euLo, uLo), f64x2.mul(euHi, uHi)));
-    }
-    if (i < cols) {
-      const v = loadTail(x + (<usize>i << 2), cols - i, -Infinity);
-      const e = expShifted(v, mv, k);
-      const vHi = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
-      const eHi = v128.shuffle<f32>(e, e, 2, 3, 0, 1);
-      const uLo = f64x2.pmax(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), mv), kv), floor);
-      const uHi = f64x2.pmax(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(vHi), mv), kv), floor);
-      const euLo = f64x2.mul(f64x2.promote_low_f32x4(e), uLo);
-      const euHi = f64x2.mul(f64x2.promote_low_f32x4(eHi), uHi);
-      s0 = addWide(s0, e);
-      s1 = f64x2.add(s1, f64x2.add(euLo, euHi));
-      s2 = f64x2.add(s2, f64x2.add(f64x2.mul(euLo, uLo), f64x2.mul(euHi, uHi)));
-    }
+    s0 = f64x2.splat(0); s1 = f64x2.splat(0); s2 = f64x2.splat(0);
+    for (; i + 4 <= cols; i += 4) moments(v128.load(x + (<usize>i << 2)), mv, k, kv, floor);
+    if (i < cols) moments(loadTail(x + (<usize>i << 2), cols - i, -Infinity), mv, k, kv, floor);
     const sum = sumWide(s0);
     const mean = sumWide(s1) / sum;
     const variance = max(sumWide(s2) / sum - mean * mean, 0.0);

@@ -1,5 +1,5 @@
 // The bundling step for workerd, which loads ES modules only from its config: lists every module of this
-// app and of @tstar/core in dist/workerd-modules.capnp, resolving `@tstar/core` through the package's own
+// app, of @tstar/core and of @tstar/node's .npy parser in dist/workerd-modules.capnp, resolving `@tstar/core` through the package's own
 // `workerd` export condition, as wrangler's bundler would. workerd.capnp imports the generated lists.
 import { createRequire } from 'node:module';
 import { readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
@@ -28,11 +28,19 @@ const coreModules = walk(join(coreRoot, 'dist')).flatMap((file) => {
 // workerd resolves a specifier against the importer's name, so app modules sit at the root where the bare
 // name `@tstar/core` is found as a module of that exact name, re-exporting the resolved entry.
 const alias = `(name = "@tstar/core", esModule = ${JSON.stringify(`export * from '/${coreName(join(coreRoot, entry))}';`)})`;
+// The fs-free .npy parser of @tstar/node, under its subpath export's name (it imports only @tstar/core).
+const nodeRoot = dirname(realpathSync(require.resolve('@tstar/node/package.json')));
+const npyFile = join(nodeRoot, JSON.parse(readFileSync(join(nodeRoot, 'package.json'), 'utf8')).exports['./npy-format'].default);
+// It sits at the root so its bare '@tstar/core' import resolves like the app's; the subpath name re-exports it.
+const npyModule = [
+  `(name = "tstar-node-npy-format.js", esModule = embed ${embed(npyFile)})`,
+  `(name = "@tstar/node/npy-format", esModule = "export * from '/tstar-node-npy-format.js';")`,
+].join(',\n  ');
 const appFiles = readdirSync(dist).filter((f) => f.endsWith('.js'));
 const list = (main) => {
   if (!appFiles.includes(main)) throw new Error(`dist/${main} is missing: run tsc first`);
   const ordered = [main, ...appFiles.filter((f) => f !== main)];
-  const modules = [...ordered.map((f) => `(name = ${JSON.stringify(f)}, esModule = embed ${embed(join(dist, f))})`), alias, ...coreModules];
+  const modules = [...ordered.map((f) => `(name = ${JSON.stringify(f)}, esModule = embed ${embed(join(dist, f))})`), alias, npyModule, ...coreModules];
   return `[\n  ${modules.join(',\n  ')}\n]`;
 };
 

@@ -1,4 +1,5 @@
 import { TStarError } from '@tstar/core';
+import { parseNpy } from '@tstar/node/npy-format';
 
 /** What a POST carries once decoded: a row-major f32 matrix and the optional knobs. */
 export interface CalibrateRequest {
@@ -104,4 +105,41 @@ export function parseCalibrateRequest(text: string): CalibrateRequest {
     request.featureDim = fields.featureDim;
   }
   return request;
+}
+
+const NPY_PARAMS = new Set(['labels', 'temperature', 'featureDim']);
+
+/**
+ * Decodes a `.npy` body (a 2-D float32 or float64 array of logits, as `np.save` writes it) with the other
+ * fields in the query string: `?labels=3,1,0&temperature=fit&featureDim=512`.
+ * @throws {TStarError} E_ARGUMENT (not an .npy file, unknown parameter), E_DTYPE (not float32/float64),
+ *   E_SHAPE (not 2-D, labels of the wrong length), E_LABEL, E_TEMPERATURE
+ * @example parseNpyRequest(npyBytes, new URL('http://x/?temperature=2').searchParams)
+ */
+export function parseNpyRequest(bytes: Uint8Array, params: URLSearchParams): CalibrateRequest {
+  const unknown = [...params.keys()].filter((k) => !NPY_PARAMS.has(k));
+  if (unknown.length > 0) throw new TStarError('E_ARGUMENT', `request: unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; expected labels, temperature, featureDim`);
+  const array = parseNpy(bytes, 'request body');
+  if (array.shape.length !== 2) throw new TStarError('E_SHAPE', `request body: logits must be 2-D [rows, cols], got shape (${array.shape.join(', ')})`);
+  const [rows, cols] = array.shape as [number, number];
+  let logits: Float32Array;
+  if (array.data instanceof Float32Array) logits = array.data;
+  else if (array.data instanceof Float64Array) logits = Float32Array.from(array.data);
+  else throw new TStarError('E_DTYPE', `request body: logits must be float32 or float64, got ${array.dtype}`);
+  const request: CalibrateRequest = { logits, shape: [rows, cols], temperature: toTemperature(queryNumber(params.get('temperature'))) };
+  const labels = params.get('labels');
+  if (labels !== null) request.labels = toLabels(labels === '' ? [] : labels.split(',').map((v) => queryNumber(v.trim())), rows, cols);
+  const featureDim = params.get('featureDim');
+  if (featureDim !== null) {
+    const m = queryNumber(featureDim);
+    if (typeof m !== 'number') throw new TStarError('E_ARGUMENT', `request: featureDim must be an integer ≥ 1, got ${JSON.stringify(featureDim)}`);
+    request.featureDim = m;
+  }
+  return request;
+}
+
+// Query values are strings: numeric ones become numbers, words stay words (so "auto" and "fit" pass through).
+function queryNumber(value: string | null): unknown {
+  if (value === null) return undefined;
+  return value !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
 }

@@ -1,5 +1,5 @@
 import { TStarError, calibrationMetrics, fitTemperature, optimalTemperature, softmax } from '@tstar/core';
-import { HttpError, parseCalibrateRequest, type CalibrateRequest } from './request.js';
+import { HttpError, parseCalibrateRequest, parseNpyRequest, type CalibrateRequest } from './request.js';
 
 /** Bodies above this are refused with 413, whether announced by content-length or found while reading. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -86,7 +86,8 @@ export function calibrate(request: CalibrateRequest): Record<string, unknown> {
 }
 
 /**
- * Handles one HTTP request: `POST /` with a JSON body (see README) answers 200 with probabilities and, as
+ * Handles one HTTP request: `POST /` with a JSON body, or `.npy` bytes (content-type application/x-npy) with
+ * labels/temperature/featureDim in the query string (see README), answers 200 with probabilities and, as
  * the body allows, T̂*, a fitted T and calibration metrics; bad input is a 400 (413 when too large) with
  * `{ error: { code, message } }`.
  * @example await handle(new Request('http://x/', { method: 'POST', body: '{"logits":[[1,2]]}' }))
@@ -101,8 +102,11 @@ export async function handle(request: Request): Promise<Response> {
     });
   }
   try {
-    const text = decodeText(await readBody(request, MAX_BODY_BYTES));
-    return json(calibrate(parseCalibrateRequest(text)));
+    const body = await readBody(request, MAX_BODY_BYTES);
+    const type = request.headers.get('content-type') ?? '';
+    // np.save bytes come as application/x-npy (or octet-stream); everything else is read as JSON.
+    if (/^application\/(x-npy|octet-stream)\b/i.test(type)) return json(calibrate(parseNpyRequest(body, url.searchParams)));
+    return json(calibrate(parseCalibrateRequest(decodeText(body))));
   } catch (error) {
     if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
     if (error instanceof TStarError) {

@@ -1,3 +1,4 @@
+import { encodeNpy } from '@tstar/node/npy-format';
 import { MAX_BODY_BYTES } from '../src/service.js';
 
 /** One class of bad input and the answer every host must give for it. */
@@ -9,7 +10,14 @@ export interface BadCase {
   chunked?: boolean;
   /** Announce this content-length but send only `body`. */
   declaredLength?: number;
+  /** Sent as content-type (default application/json). */
+  contentType?: string;
+  /** Appended to the URL (the .npy form carries its other fields there). */
+  query?: string;
 }
+
+const NPY = 'application/x-npy';
+const npy3x2 = encodeNpy(new Float32Array([1, 2, 3, 4, 5, 6]), [3, 2]);
 
 const logits = [[1, 2, 3], [0.5, -1, 2]];
 const oversized = new Uint8Array(MAX_BODY_BYTES + 1024).fill(0x20);
@@ -36,6 +44,13 @@ export const BAD_CASES: BadCase[] = [
   { name: 'an unknown field', body: JSON.stringify({ logits, temprature: 2 }), status: 400, code: 'E_ARGUMENT' },
   { name: 'a content-length over the limit (answered before the upload ends)', body: '{"logits": [[', declaredLength: MAX_BODY_BYTES + 1, status: 413, code: 'E_TOO_LARGE' },
   { name: 'a chunked body over the limit', body: oversized, status: 413, code: 'E_TOO_LARGE', chunked: true },
+  { name: '.npy: bytes that are not an .npy file', body: '{"logits": [[1, 2]]}', contentType: NPY, status: 400, code: 'E_ARGUMENT' },
+  { name: '.npy: a truncated file', body: npy3x2.subarray(0, npy3x2.length - 5), contentType: NPY, status: 400, code: 'E_SHAPE' },
+  { name: '.npy: a 3-D array', body: encodeNpy(new Float32Array(8), [2, 2, 2]), contentType: NPY, status: 400, code: 'E_SHAPE' },
+  { name: '.npy: int32 logits', body: encodeNpy(new Int32Array(6), [3, 2]), contentType: NPY, status: 400, code: 'E_DTYPE' },
+  { name: '.npy: a NaN logit', body: encodeNpy(new Float32Array([1, NaN, 3, 4]), [2, 2]), contentType: NPY, status: 400, code: 'E_NONFINITE' },
+  { name: '.npy: a label out of range in the query', body: npy3x2, contentType: NPY, query: '?labels=0,1,2', status: 400, code: 'E_LABEL' },
+  { name: '.npy: an unknown query parameter', body: npy3x2, contentType: NPY, query: '?temp=2', status: 400, code: 'E_ARGUMENT' },
 ];
 
 /** A good request and the request that exercises every optional part of the answer. */

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { calibrate } from '../src/service.js';
 import { parseCalibrateRequest } from '../src/request.js';
+import { encodeNpy } from '@tstar/node/npy-format';
 import { BAD_CASES, GOOD } from './cases.js';
 import { post } from './helpers.js';
 
@@ -39,8 +40,19 @@ export function serviceContract(url: () => string): void {
     expect(res.body).toEqual(expected(request));
   });
 
+  it('takes np.save bytes (application/x-npy) with labels, temperature and featureDim in the query, equal to the JSON answer', async () => {
+    const rows = GOOD.logits.length, cols = GOOD.logits[0].length;
+    const data = Float32Array.from(GOOD.logits.flat(), (v) => (v === '-Infinity' ? -Infinity : Number(v)));
+    for (const [npy, temperature] of [[encodeNpy(data, [rows, cols]), 'fit'], [encodeNpy(Float64Array.from(data), [rows, cols], { version: 2 }), 'auto']] as const) {
+      const query = `?labels=${GOOD.labels.join(',')}&featureDim=${GOOD.featureDim}&temperature=${temperature}`;
+      const res = await post(url() + query, npy, { contentType: 'application/x-npy' });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(expected({ ...GOOD, temperature }));
+    }
+  });
+
   it.each(BAD_CASES)('answers $status $code for $name', async (bad) => {
-    const res = await post(url(), bad.body, { chunked: bad.chunked, declaredLength: bad.declaredLength });
+    const res = await post(url() + (bad.query ?? ''), bad.body, { chunked: bad.chunked, declaredLength: bad.declaredLength, contentType: bad.contentType });
     expect({ status: res.status, code: (res.body as { error?: { code?: string } }).error?.code }).toEqual({ status: bad.status, code: bad.code });
     expect(typeof (res.body as { error: { message: string } }).error.message).toBe('string');
   });

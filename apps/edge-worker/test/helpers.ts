@@ -92,10 +92,10 @@ export interface RawResponse {
  * POSTs with node:http so the body can be sent chunked (no content-length), or with a content-length larger
  * than what is sent (`declaredLength`: the upload then stalls, and only a server that judges by the header answers).
  */
-export function post(url: string, body: Uint8Array | string, options: { chunked?: boolean; declaredLength?: number; timeoutMs?: number } = {}): Promise<RawResponse> {
+export function post(url: string, body: Uint8Array | string, options: { chunked?: boolean; declaredLength?: number; timeoutMs?: number; contentType?: string } = {}): Promise<RawResponse> {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+    const headers: Record<string, string | number> = { 'content-type': options.contentType ?? 'application/json' };
     if (!options.chunked) headers['content-length'] = options.declaredLength ?? bytes.byteLength;
     const req = httpRequest(url, { method: 'POST', headers });
     const timer = setTimeout(() => req.destroy(new Error(`no answer from ${url} within ${options.timeoutMs ?? 30_000} ms`)), options.timeoutMs ?? 30_000);

@@ -1,28 +1,51 @@
 import { TStarError, statusError } from './errors.js';
-import { wasm, kernelStatus } from './load.js';
+import { wasm, kernelStatus, type TStarExports } from './load.js';
 
 // The arena is a bump allocator over wasm memory above __heap_base, reset at the start of every call,
 // so same-size calls reuse the same bytes and memory never grows across repeats.
 let top = 0;
+// Per-instance state, rebuilt when the instance or its buffer changes (memory growth detaches the old buffer).
+let owner: TStarExports | undefined;
+let base = 0;
+let buffer: ArrayBuffer | undefined;
+let F32 = new Float32Array(0);
+let I32 = new Int32Array(0);
+let F64 = new Float64Array(0);
+
+function refresh(exports: TStarExports): void {
+  if (exports !== owner) {
+    owner = exports;
+    base = exports.heapBase();
+  }
+  const b = exports.memory.buffer;
+  if (b !== buffer) {
+    buffer = b;
+    F32 = new Float32Array(b);
+    I32 = new Int32Array(b);
+    F64 = new Float64Array(b);
+  }
+}
 
 /** Starts a call: every earlier arena pointer becomes invalid. */
 export function arenaReset(): void {
-  top = wasm().heapBase();
+  refresh(wasm());
+  top = base;
 }
 
-/** Reserves `bytes` (16-byte aligned) and grows memory if needed. Take all pointers before making views. */
+/** Reserves `bytes` (16-byte aligned) and grows memory if needed. */
 export function alloc(bytes: number): number {
   const ptr = top;
   top += Math.ceil(bytes / 16) * 16;
-  const memory = wasm().memory;
-  const have = memory.buffer.byteLength;
+  const exports = wasm();
+  const have = exports.memory.buffer.byteLength;
   if (top > 2 ** 32) throw new TStarError('E_MEMORY', `tstar: ${top} bytes exceed wasm32's 4 GiB address space`);
   if (top > have) {
     try {
-      memory.grow(Math.ceil((top - have) / 65536));
+      exports.memory.grow(Math.ceil((top - have) / 65536));
     } catch (cause) {
       throw new TStarError('E_MEMORY', `tstar: wasm memory cannot grow to ${top} bytes`, { cause });
     }
+    refresh(exports);
   }
   return ptr;
 }
@@ -30,16 +53,21 @@ export function alloc(bytes: number): number {
 /** Copies `data` into a fresh arena block. */
 export function put(data: Float32Array | Int32Array | Float64Array): number {
   const ptr = alloc(data.byteLength);
-  new Uint8Array(wasm().memory.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  if (data instanceof Float32Array) F32.set(data, ptr >>> 2);
+  else if (data instanceof Int32Array) I32.set(data, ptr >>> 2);
+  else F64.set(data, ptr >>> 3);
   return ptr;
 }
 
+/** A view of `length` floats at `ptr`; valid until the next alloc that grows memory. */
 export function f32(ptr: number, length: number): Float32Array {
-  return new Float32Array(wasm().memory.buffer, ptr, length);
+  refresh(wasm());
+  return F32.subarray(ptr >>> 2, (ptr >>> 2) + length);
 }
 
 export function f64(ptr: number, length: number): Float64Array {
-  return new Float64Array(wasm().memory.buffer, ptr, length);
+  refresh(wasm());
+  return F64.subarray(ptr >>> 3, (ptr >>> 3) + length);
 }
 
 /** Copies `length` floats from the arena into `out`, or into a new array. */
@@ -58,14 +86,14 @@ export function check(op: string, status: number, unit = 'row'): void {
   if (status !== codes.ok) throw statusError(op, status, codes, `${unit} ${wasm().errorIndex()}`);
 }
 
-type RowKernel = (x: number, y: number, rows: number, cols: number, ...args: number[]) => number;
+type RowKernel = (x: number, y: number, rows: number, cols: number, invT: number) => number;
 
 /** The shared shape of a row-wise kernel: copy x in, run in place, map status, copy out. */
-export function runRows(op: string, kernel: RowKernel, x: Float32Array, rows: number, cols: number, args: number[], out?: Float32Array): Float32Array {
+export function runRows(op: string, kernel: RowKernel, x: Float32Array, rows: number, cols: number, invT: number, out?: Float32Array): Float32Array {
   const n = rows * cols;
   if (n === 0) return out ?? new Float32Array(0);
   arenaReset();
   const ptr = put(x);
-  check(op, kernel(ptr, ptr, rows, cols, ...args));
+  check(op, kernel(ptr, ptr, rows, cols, invT));
   return take(ptr, n, out);
 }

@@ -19,7 +19,7 @@ export function softmax(x: Float32Array, shape: Shape2D, options: SoftmaxOptions
   const [rows, cols] = checkMatrix('softmax', 'x', x, shape);
   const temperature = checkTemperature('softmax', options.temperature ?? 1);
   const out = checkOut('softmax', options.out, x.length);
-  return runRows('softmax', wasm().softmax, x, rows, cols, [1 / temperature], out);
+  return runRows('softmax', wasm().softmax, x, rows, cols, 1 / temperature, out);
 }
 
 /**
@@ -31,7 +31,7 @@ export function logSoftmax(x: Float32Array, shape: Shape2D, options: SoftmaxOpti
   const [rows, cols] = checkMatrix('logSoftmax', 'x', x, shape);
   const temperature = checkTemperature('logSoftmax', options.temperature ?? 1);
   const out = checkOut('logSoftmax', options.out, x.length);
-  return runRows('logSoftmax', wasm().logSoftmax, x, rows, cols, [1 / temperature], out);
+  return runRows('logSoftmax', wasm().logSoftmax, x, rows, cols, 1 / temperature, out);
 }
 
 /**

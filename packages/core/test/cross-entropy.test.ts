@@ -124,6 +124,11 @@ describe('crossEntropy', () => {
     expect(out.grad![1]).toBe(0);
     expect(out.grad![4]).toBe(0);
     expectClose(out.grad!, ref.crossEntropyGrad(x, 2, 3, y, o).grad, GRAD);
+    expectScalarClose(out.dTemperature!, ref.crossEntropyGrad(x, 2, 3, y, o).dT, 1e-5, 1e-9);
+    const soft = new Float32Array([0.6, 0, 0.4, 0.2, 0, 0.8]);
+    const outSoft = crossEntropy(x, [2, 3], soft, { ...o, grad: true });
+    expectScalarClose(outSoft.dTemperature!, ref.crossEntropyGrad(x, 2, 3, soft, o).dT, 1e-5, 1e-9);
+    expectClose(outSoft.grad!, ref.crossEntropyGrad(x, 2, 3, soft, o).grad, GRAD);
   });
 
   it('stays finite for logits of ±1e4 and for T = 1e-3 and T = 1e3', () => {

@@ -119,7 +119,12 @@ export function crossEntropyGrad(x: ArrayLike<number>, rows: number, cols: numbe
 
 // --- post-hoc temperature (Guo et al. 2017) and calibration metrics ---
 
-/** Σ over rows of NLL(T), dNLL/dT, d²NLL/dT², straight from the definitions (two passes, centred variance). */
+/**
+ * Σ over rows of NLL(T), dNLL/dT, d²NLL/dT², from the definitions in float64. Moments are taken of
+ * d = x − x_y and ln Σ uses log1p of the non-max terms, so a saturated row (p_y → 1 at small T) keeps its
+ * tiny derivatives instead of rounding them to 0. `gradAbs`/`hessAbs` are the scale of the terms the sums
+ * cancel (Σ p·|d|), for tolerances.
+ */
 export function temperatureObjective(x: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, temperature: number): { nllSum: number; gradSum: number; hessSum: number; gradAbs: number; hessAbs: number } {
   let nllSum = 0, gradSum = 0, hessSum = 0, gradAbs = 0, hessAbs = 0;
   const T = temperature;
@@ -127,23 +132,20 @@ export function temperatureObjective(x: ArrayLike<number>, rows: number, cols: n
     const row = Array.from({ length: cols }, (_, c) => x[r * cols + c]);
     const p = softmax(row, 1, cols, T);
     const xy = row[labels[r]];
-    let lse = -Infinity;
-    const m = Math.max(...row);
-    let s = 0;
-    for (const v of row) s += Math.exp((v - m) / T);
-    lse = m / T + Math.log(s);
-    let mean = 0;
-    for (let c = 0; c < cols; c++) if (p[c] > 0) mean += p[c] * row[c];
+    const top = row.indexOf(Math.max(...row));
+    let rest = 0;
+    for (let c = 0; c < cols; c++) if (c !== top) rest += Math.exp((row[c] - row[top]) / T);
+    let meanD = 0, spread = 0;
+    for (let c = 0; c < cols; c++) {
+      if (p[c] === 0) continue;
+      meanD += p[c] * (row[c] - xy);
+      spread += p[c] * Math.abs(row[c] - xy);
+    }
     let variance = 0;
-    for (let c = 0; c < cols; c++) if (p[c] > 0) variance += p[c] * (row[c] - mean) ** 2;
-    const g = (xy - mean) / T ** 2;
-    const h = variance / T ** 4 - (2 * (xy - mean)) / T ** 3;
-    // The scale of the terms the sums cancel: Σ_j p_j·|x_j − x_y|, not |Σ_j p_j·(x_j − x_y)|.
-    let spread = 0;
-    for (let c = 0; c < cols; c++) if (p[c] > 0) spread += p[c] * Math.abs(row[c] - xy);
-    nllSum += lse - xy / T;
-    gradSum += g;
-    hessSum += h;
+    for (let c = 0; c < cols; c++) if (p[c] > 0) variance += p[c] * (row[c] - xy - meanD) ** 2;
+    nllSum += (row[top] - xy) / T + Math.log1p(rest);
+    gradSum += -meanD / T ** 2;
+    hessSum += variance / T ** 4 + (2 * meanD) / T ** 3;
     gradAbs += spread / T ** 2;
     hessAbs += variance / T ** 4 + (2 * spread) / T ** 3;
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeNpy } from '@tstar/node';
+import { rng } from '../../../packages/core/test/rng.js';
 
 const BIN = fileURLToPath(new URL('../bin/tstar.js', import.meta.url));
 
@@ -21,17 +22,6 @@ export function tstar(args: string[], cwd?: string): Run {
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'tstar-cli-'));
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Logits of an over-confident classifier: the true class gets a bump, everything is scaled by `scale`. */

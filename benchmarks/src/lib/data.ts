@@ -1,14 +1,6 @@
-/** Seeded uniform [0, 1) generator (mulberry32), so every run and every contender sees the same inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../packages/core/test/rng.js';
+
+export { rng };
 
 /** `n` normal draws with the given mean and standard deviation (Box–Muller), as f32. */
 export function normals(n: number, seed: number, mean = 0, std = 1): Float32Array {

@@ -5,38 +5,12 @@
 // PyTorch: loss_r = (1 − ε)·w_y·(lse − z_y) + ε/C_r·Σ_j w_j (lse − z_j).
 // dL/dz_j = a·p_j − c·w_j − (1 − ε)·w_y·[j = y] with a = (1 − ε)·w_y + c·W_r, c = ε/C_r, W_r = Σ_unmasked w_j;
 // Σ_j dL/dz_j = 0, so dL/dT = −(1/T)·Σ_j dL/dz_j·z_j holds with the shifted z. Losses and dL/dT in f64.
+// dL/dT needs the gradient buffer: its Σ p·z is read in the gradient sweep.
 import { OK, E_LABEL, fail } from './status';
 import { addWide, sumWide, rowMax, rowMin, expSumRowWide, needsMask } from './simd/exp';
 import { checkRowMax } from './softmax';
 
 const NEG_BIG: f32 = -3.4028234663852886e38; // −FLT_MAX: stands in for −Inf so 0·x stays 0
-
-// Pass A: e_j = e^{z_j} (stored to g when g ≠ 0) and Σ e_j in f64 (its relative error is lse's absolute error).
-// With wantEz (g ≠ 0), also Σ e_j·(x_j − m) for dL/dT, read back from g.
-let sumEz: f64 = 0;
-
-function expPass(x: usize, g: usize, n: i32, m: f32, invT: f64, wantEz: bool): f64 {
-  const s = expSumRowWide(x, g, n, m, invT, needsMask(rowMin, m, invT));
-  if (wantEz && g != 0) sumEz = sumEzRow(x, g, n, m);
-  return s;
-}
-
-function sumEzRow(x: usize, e: usize, n: i32, m: f32): f64 {
-  const m4 = f32x4.splat(m);
-  const floor = f32x4.splat(NEG_BIG);
-  let acc = f64x2.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
-    acc = addWide(acc, f32x4.mul(v128.load(e + off), f32x4.pmax(f32x4.sub(v128.load(x + off), m4), floor)));
-  }
-  let s = sumWide(acc);
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    s += <f64>(load<f32>(e + off) * max(load<f32>(x + off) - m, NEG_BIG));
-  }
-  return s;
-}
 
 // Σ_unmasked w_j, Σ_unmasked w_j·z_j and the unmasked count, for smoothing and soft targets.
 let smoothW: f64 = 0;
@@ -82,7 +56,8 @@ export function crossEntropyLabels(
     if (status != OK) return status;
     const xy = load<f32>(x + (<usize>y << 2));
     if (xy == -Infinity) return fail(E_LABEL, r);
-    const s = expPass(x, g, cols, m, invT, dTPtr != 0);
+    // e_j lands in g (the gradient pass rescales it in place); Σ e in f64, its relative error is lse's absolute error.
+    const s = expSumRowWide(x, g, cols, m, invT, needsMask(rowMin, m, invT));
     const lse = Math.log(s);
     const zy = (<f64>xy - <f64>m) * invT;
     const wy: f64 = weightsPtr != 0 ? <f64>load<f32>(weightsPtr + (<usize>y << 2)) : 1.0;
@@ -96,55 +71,67 @@ export function crossEntropyLabels(
     }
     store<f64>(lossPtr + (<usize>r << 3), keep * wy * (lse - zy) + c * (wSum * lse - wzSum));
     const a = keep * wy + c * wSum;
-    if (dTPtr != 0) {
-      const sumPz = sumEz / s * invT;
-      dT -= gScale * invT * (a * sumPz - c * wzSum - keep * wy * zy);
-    }
     if (g != 0) {
       // The label entry a·p_y − (1 − ε)·w_y cancels in f32 when p_y ≈ 1: form it in f64 from the stored e_y.
       const gyPtr = g + (<usize>y << 2);
       const ey = <f64>load<f32>(gyPtr);
-      if (c == 0) gradRow(x, g, cols, weightsPtr, <f32>(a / s * gScale * invT), 0);
-      else gradRowSmoothed(x, g, cols, weightsPtr, a / s * gScale * invT, c * gScale * invT);
+      const ez = c == 0
+        ? gradRow(x, g, cols, weightsPtr, <f32>(a / s * gScale * invT), 0, m)
+        : gradRowSmoothed(x, g, cols, weightsPtr, a / s * gScale * invT, c * gScale * invT, m);
       store<f32>(gyPtr, <f32>((a * (ey / s) - c * wy - keep * wy) * gScale * invT));
+      if (dTPtr != 0) dT -= gScale * invT * (a * (ez / s * invT) - c * wzSum - keep * wy * zy);
     }
   }
   if (dTPtr != 0) store<f64>(dTPtr, dT);
   return OK;
 }
 
-// g_j ← pa·e_j − pc·w_j on unmasked j, 0 on masked j (e_j was stored in g by the exp pass).
-function gradRow(x: usize, g: usize, n: i32, w: usize, pa: f32, pc: f32): void {
+// g_j ← pa·e_j − pc·w_j on unmasked j, 0 on masked j (e_j was stored in g by the exp pass). Returns
+// Σ e_j·(x_j − m), read in the same sweep, for dL/dT (−Inf stands as −FLT_MAX so 0·x stays 0).
+function gradRow(x: usize, g: usize, n: i32, w: usize, pa: f32, pc: f32, m: f32): f64 {
   const pav = f32x4.splat(pa), pcv = f32x4.splat(pc), ninf = f32x4.splat(-Infinity);
+  const m4 = f32x4.splat(m), floor = f32x4.splat(NEG_BIG);
+  let acc = f64x2.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const off = <usize>i << 2;
-    const masked = f32x4.eq(v128.load(x + off), ninf);
+    const xv = v128.load(x + off), e = v128.load(g + off);
+    acc = addWide(acc, f32x4.mul(e, f32x4.pmax(f32x4.sub(xv, m4), floor)));
     const wv = w != 0 ? f32x4.mul(v128.load(w + off), pcv) : pcv;
-    v128.store(g + off, v128.andnot(f32x4.sub(f32x4.mul(v128.load(g + off), pav), wv), masked));
+    v128.store(g + off, v128.andnot(f32x4.sub(f32x4.mul(e, pav), wv), f32x4.eq(xv, ninf)));
   }
+  let ez = sumWide(acc);
   for (; i < n; i++) {
     const off = <usize>i << 2;
-    if (load<f32>(x + off) == -Infinity) {
+    const v = load<f32>(x + off);
+    if (v == -Infinity) {
       store<f32>(g + off, 0);
       continue;
     }
+    const e = load<f32>(g + off);
+    ez += <f64>(e * (v - m));
     const wj: f32 = w != 0 ? load<f32>(w + off) : 1;
-    store<f32>(g + off, load<f32>(g + off) * pa - wj * pc);
+    store<f32>(g + off, e * pa - wj * pc);
   }
+  return ez;
 }
 
 // As gradRow, in f64: with smoothing, a·p_j and c·w_j nearly cancel wherever p_j ≈ ε/C.
-function gradRowSmoothed(x: usize, g: usize, n: i32, w: usize, pa: f64, pc: f64): void {
+function gradRowSmoothed(x: usize, g: usize, n: i32, w: usize, pa: f64, pc: f64, m: f32): f64 {
+  let ez: f64 = 0;
   for (let i = 0; i < n; i++) {
     const off = <usize>i << 2;
-    if (load<f32>(x + off) == -Infinity) {
+    const v = load<f32>(x + off);
+    if (v == -Infinity) {
       store<f32>(g + off, 0);
       continue;
     }
+    const e = <f64>load<f32>(g + off);
+    ez += e * <f64>(v - m);
     const wj: f64 = w != 0 ? <f64>load<f32>(w + off) : 1.0;
-    store<f32>(g + off, <f32>(<f64>load<f32>(g + off) * pa - wj * pc));
+    store<f32>(g + off, <f32>(e * pa - wj * pc));
   }
+  return ez;
 }
 
 /**
@@ -165,13 +152,11 @@ export function crossEntropySoft(
     const m = rowMax(x, cols);
     const status = checkRowMax(m, r);
     if (status != OK) return status;
-    const s = expPass(x, g, cols, m, invT, dTPtr != 0);
+    const s = expSumRowWide(x, g, cols, m, invT, needsMask(rowMin, m, invT));
     const lse = Math.log(s);
+    // One sweep for both parts of t' = (1 − ε)·t + ε/C_r: Σ w·t, Σ w·t·z, and Σ w, Σ w·z over unmasked j.
     let unmasked = 0;
-    for (let j = 0; j < cols; j++) if (load<f32>(x + (<usize>j << 2)) != -Infinity) unmasked++;
-    const c = smoothing / <f64>unmasked;
-    const keep = 1.0 - smoothing;
-    let q: f64 = 0, wtz: f64 = 0;
+    let wt: f64 = 0, wtz: f64 = 0, w1: f64 = 0, wz: f64 = 0;
     for (let j = 0; j < cols; j++) {
       const off = <usize>j << 2;
       const v = load<f32>(x + off);
@@ -181,14 +166,21 @@ export function crossEntropySoft(
         continue;
       }
       const wj: f64 = weightsPtr != 0 ? <f64>load<f32>(weightsPtr + off) : 1.0;
-      const wt = wj * (keep * tj + c);
-      q += wt;
-      wtz += wt * ((<f64>v - <f64>m) * invT);
+      const z = (<f64>v - <f64>m) * invT;
+      unmasked++;
+      wt += wj * tj;
+      wtz += wj * tj * z;
+      w1 += wj;
+      wz += wj * z;
     }
-    store<f64>(lossPtr + (<usize>r << 3), q * lse - wtz);
-    if (dTPtr != 0) dT -= gScale * invT * (q * (sumEz / s * invT) - wtz);
+    const c = smoothing / <f64>unmasked;
+    const keep = 1.0 - smoothing;
+    const q = keep * wt + c * w1;
+    const qz = keep * wtz + c * wz;
+    store<f64>(lossPtr + (<usize>r << 3), q * lse - qz);
     if (g != 0) {
       const scale = gScale * invT;
+      let ez: f64 = 0;
       for (let j = 0; j < cols; j++) {
         const off = <usize>j << 2;
         const v = load<f32>(x + off);
@@ -196,10 +188,12 @@ export function crossEntropySoft(
           store<f32>(g + off, 0);
           continue;
         }
+        const e = <f64>load<f32>(g + off);
+        ez += e * <f64>(v - m);
         const wj: f64 = weightsPtr != 0 ? <f64>load<f32>(weightsPtr + off) : 1.0;
-        const p = <f64>load<f32>(g + off) / s;
-        store<f32>(g + off, <f32>((q * p - wj * (keep * <f64>load<f32>(t + off) + c)) * scale));
+        store<f32>(g + off, <f32>((q * (e / s) - wj * (keep * <f64>load<f32>(t + off) + c)) * scale));
       }
+      if (dTPtr != 0) dT -= gScale * invT * (q * (ez / s * invT) - qz);
     }
   }
   if (dTPtr != 0) store<f64>(dTPtr, dT);

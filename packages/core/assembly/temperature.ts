@@ -5,7 +5,7 @@
 //   d²NLL/dT²   = Var_p[x] / T⁴ − 2·(x_y − E_p[x]) / T³     (dE_p[x]/dT = −Var_p[x]/T²)
 // Everything is shift-invariant, so the kernel works in u = (x − m)/T with m the row max (u ≤ 0, the max
 // has e^u = 1 exactly): NLL = ln Σe^u − u_y, dNLL/dT = (u_y − E[u])/T, d²NLL/dT² = (Var[u] − 2(u_y − E[u]))/T².
-// e^u is the f32 expShifted (≤ 2 ulp); u, the products e·u, e·u² and all sums are f64. Rows add in f64, so
+// e^u is the f32 expShifted (≤ 1 ulp); u, the products e·u, e·u² and all sums are f64. Rows add in f64, so
 // shards merge by adding. −Inf logits are masks (e = 0 and their u is clamped so 0·u stays 0).
 // Against float64 (test/temperature.test.ts): NLL sums within 1e-6 relative, derivative sums within 1e-5 of
 // Σ|row term|. Var[u] = E[u²] − E[u]² loses ~E[u]²/Var[u] times the exp's error, small for real logit rows.

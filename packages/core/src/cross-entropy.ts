@@ -1,7 +1,7 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, f64, put, take } from './memory.js';
-import { checkMatrix, checkNumber, checkTemperature, checkVector, type Shape2D } from './validate.js';
+import { checkLabels, checkMatrix, checkNumber, checkTemperature, checkVector, typeName, type Shape2D } from './validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -115,13 +115,7 @@ function checkWeights(op: string, weights: unknown, cols: number): Float32Array 
 /** Returns true for soft targets; validates labels (range) or soft targets (finite, ≥ 0). */
 function checkTarget(op: string, target: unknown, rows: number, cols: number, ignoreIndex: number): target is Float32Array {
   if (target instanceof Int32Array) {
-    if (target.length !== rows) throw new TStarError('E_SHAPE', `${op}: labels has ${target.length} entries but logits have ${rows} rows`);
-    for (let r = 0; r < rows; r++) {
-      const y = target[r];
-      if (y !== ignoreIndex && (y < 0 || y >= cols)) {
-        throw new TStarError('E_LABEL', `${op}: label ${y} at row ${r} is outside [0, ${cols}) and is not ignoreIndex (${ignoreIndex})`);
-      }
-    }
+    checkLabels(op, target, rows, cols, ignoreIndex);
     return false;
   }
   if (target instanceof Float32Array) {
@@ -133,6 +127,5 @@ function checkTarget(op: string, target: unknown, rows: number, cols: number, ig
     }
     return true;
   }
-  const got = target === null ? 'null' : typeof target === 'object' ? (target as object).constructor?.name : typeof target;
-  throw new TStarError('E_DTYPE', `${op}: target must be an Int32Array of labels or a Float32Array of soft targets, got ${got}`);
+  throw new TStarError('E_DTYPE', `${op}: target must be an Int32Array of labels or a Float32Array of soft targets, got ${typeName(target)}`);
 }

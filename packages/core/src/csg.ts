@@ -1,7 +1,7 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { arenaReset, alloc, f32, f64 } from './memory.js';
-import { checkMatrix, type Shape2D } from './validate.js';
+import { checkMatrix, typeName, type Shape2D } from './validate.js';
 
 /** How features are embedded before the kNN step: see {@link CsgOptions.embedding}. */
 export type CsgEmbedding = 'auto' | 'pca' | 'none';
@@ -126,10 +126,9 @@ function checkOptions(op: string, options: CsgOptions): Options {
 }
 
 /** Validates labels (Int32Array or an array of integers) and returns them with K. */
-function checkLabels(op: string, labels: unknown, n: number, numClasses: number | undefined): { y: Int32Array; K: number } {
+function checkClassLabels(op: string, labels: unknown, n: number, numClasses: number | undefined): { y: Int32Array; K: number } {
   if (!(labels instanceof Int32Array) && !Array.isArray(labels)) {
-    const got = labels === null ? 'null' : typeof labels === 'object' ? (labels as object).constructor?.name ?? 'object' : typeof labels;
-    throw new TStarError('E_DTYPE', `${op}: labels must be an Int32Array or an array of integers, got ${got}`);
+    throw new TStarError('E_DTYPE', `${op}: labels must be an Int32Array or an array of integers, got ${typeName(labels)}`);
   }
   if (labels.length !== n) throw new TStarError('E_SHAPE', `${op}: labels has ${labels.length} entries but features has ${n} rows`);
   const y = new Int32Array(n);
@@ -349,7 +348,7 @@ export function csgEmbed(op: string, x: Float32Array, n: number, d: number, dim:
 export function cumulativeSpectralGradient(features: Float32Array, shape: Shape2D, labels: Int32Array | readonly number[], options: CsgOptions = {}): CsgResult {
   const [n, d] = checkMatrix(OP, 'features', features, shape);
   const o = checkOptions(OP, options);
-  const { y, K } = checkLabels(OP, labels, n, o.numClasses);
+  const { y, K } = checkClassLabels(OP, labels, n, o.numClasses);
   const members = classMembers(OP, y, K, o.k);
   const embedding = o.embedding === 'auto' ? (d > o.embeddingDim ? 'pca' : 'none') : o.embedding;
 

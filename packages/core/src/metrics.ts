@@ -1,8 +1,7 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, f64, put } from './memory.js';
-import { checkLabels } from './temperature.js';
-import { checkMatrix, checkTemperature, type Shape2D } from './validate.js';
+import { checkLabels, checkMatrix, checkTemperature, type Shape2D } from './validate.js';
 
 export interface CalibrationOptions {
   /** What the matrix holds: 'logits' (default; softmax is applied) or 'probabilities' (rows summing to 1). */

@@ -1,7 +1,7 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, f64, put } from './memory.js';
-import { checkMatrix, checkTemperature, type Shape2D } from './validate.js';
+import { checkLabels, checkMatrix, checkTemperature, type Shape2D } from './validate.js';
 
 /**
  * Sufficient sums of the NLL over a set of rows at one temperature T: sums over rows of NLL(T), dNLL/dT and
@@ -41,20 +41,6 @@ export interface TemperatureFit {
    * logits whose labels score below the row mean on balance have it at T → ∞.
    */
   converged: boolean;
-}
-
-/** Checks an Int32Array of `rows` labels, each in [0, cols). */
-export function checkLabels(op: string, labels: unknown, rows: number, cols: number): Int32Array {
-  if (!(labels instanceof Int32Array)) {
-    const got = labels === null ? 'null' : typeof labels === 'object' ? (labels as object).constructor?.name ?? 'object' : typeof labels;
-    throw new TStarError('E_DTYPE', `${op}: labels must be an Int32Array, got ${got}`);
-  }
-  if (labels.length !== rows) throw new TStarError('E_SHAPE', `${op}: labels has ${labels.length} entries but the matrix has ${rows} rows`);
-  for (let r = 0; r < rows; r++) {
-    const y = labels[r];
-    if (y < 0 || y >= cols) throw new TStarError('E_LABEL', `${op}: label ${y} at row ${r} is outside [0, ${cols})`);
-  }
-  return labels;
 }
 
 type ObjectiveKernel = (x: number, labels: number, rows: number, cols: number, invT: number, out: number) => number;

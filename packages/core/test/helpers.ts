@@ -1,17 +1,8 @@
 import { expect } from 'vitest';
 import { TStarError } from '../src/index.js';
+import { rng } from './rng.js';
 
-/** Deterministic PRNG (mulberry32) so every failing case can be replayed. */
-export function rng(seed = 1): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** A seeded [rows, cols] matrix with entries uniform in [lo, hi). */
 export function mat(rows: number, cols: number, seed = 1, lo = -10, hi = 10): Float32Array {

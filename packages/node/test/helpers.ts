@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { TStarError } from '@tstar/core';
+import { rng } from '../../core/test/rng.js';
 
 export function tempDir(prefix = 'tstar-node-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -17,18 +18,6 @@ export async function expectReject(p: Promise<unknown>, code: string, text?: Reg
   expect(e, `expected ${code}`).toBeInstanceOf(TStarError);
   expect((e as TStarError).code).toBe(code);
   if (text) expect((e as Error).message).toMatch(text);
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed = 1): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function mat(rows: number, cols: number, seed = 1, scale = 5): Float32Array {

@@ -15,14 +15,17 @@ const C6: f32 = reinterpret<f32>(0x3920FDDE); // 0.00015353361959569156
 const MAGIC: f64 = 6755399441055744.0;
 export const LOG2E: f64 = 1.4426950408889634;
 
-// Splatted constants live in memory: V8 rebuilds an inline v128.const with several instructions on
-// every use, and binaryen folds constants kept in locals back inline; loads before a loop stay in registers.
+// Splatted constants live in memory and are loaded at each use: V8 rebuilds an inline v128.const with
+// several instructions, and constants held in registers across the loop made it spill the running sums,
+// turning the loop into a store-to-load chain. Loads are cheap and leave the registers to the data.
 const TABLE = memory.data<f32>([
   C6, C6, C6, C6, C5, C5, C5, C5, C4, C4, C4, C4, C3, C3, C3, C3,
   C2, C2, C2, C2, C1, C1, C1, C1, 1, 1, 1, 1,
 ]);
 const TABLE64 = memory.data<f64>([MAGIC, MAGIC, -126.0, -126.0]);
 const LIMIT = memory.data<i32>([-125, -125, -125, -125]);
+// The current row's splatted m and log2(e)/T (f64x2 each), set by expSumRowImpl.
+const ROW = memory.data(32, 16);
 
 // @ts-ignore: decorator
 @inline function c(i: i32): v128 {
@@ -30,50 +33,43 @@ const LIMIT = memory.data<i32>([-125, -125, -125, -125]);
 }
 
 // @ts-ignore: decorator
-@inline function exp2Fraction(f: v128, c6: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, c0: v128): v128 {
-  let p = f32x4.add(f32x4.mul(c6, f), c5);
-  p = f32x4.add(f32x4.mul(p, f), c4);
-  p = f32x4.add(f32x4.mul(p, f), c3);
-  p = f32x4.add(f32x4.mul(p, f), c2);
-  p = f32x4.add(f32x4.mul(p, f), c1);
-  return f32x4.add(f32x4.mul(p, f), c0);
+@inline function exp2Fraction(f: v128): v128 {
+  let p = f32x4.add(f32x4.mul(c(0), f), c(1));
+  p = f32x4.add(f32x4.mul(p, f), c(2));
+  p = f32x4.add(f32x4.mul(p, f), c(3));
+  p = f32x4.add(f32x4.mul(p, f), c(4));
+  p = f32x4.add(f32x4.mul(p, f), c(5));
+  return f32x4.add(f32x4.mul(p, f), c(6));
 }
 
 /**
- * e^((x − m)·invT) on four f32 lanes with x ≤ m; tLo/tHi arrive as (x − m)·log2(e)/T in f64.
- * `masked`: clamp and zero lanes below 2^−125.5 (needed when the row holds −Inf or a huge range).
+ * e^((x − m)·invT) on four f32 lanes with x ≤ m, given m and k = log2(e)/T splatted in f64 and reduced
+ * in f64 (see top). `masked`: clamp and zero lanes below 2^−125.5 (needed when the row holds −Inf or a
+ * huge range).
  */
 // @ts-ignore: decorator
-@inline function exp2Halves(tLo: v128, tHi: v128, magic: v128, floor: v128, limit: v128, masked: bool,
-  c6: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, c0: v128): v128 {
+@inline function expLanes(x: v128, m: v128, k: v128, masked: bool): v128 {
+  const xHi = v128.shuffle<f32>(x, x, 2, 3, 0, 1);
+  let tLo = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(x), m), k);
+  let tHi = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xHi), m), k);
   if (masked) {
-    tLo = f64x2.pmax(tLo, floor);
-    tHi = f64x2.pmax(tHi, floor);
+    tLo = f64x2.pmax(tLo, v128.load(TABLE64, 16));
+    tHi = f64x2.pmax(tHi, v128.load(TABLE64, 16));
   }
-  const bLo = f64x2.add(tLo, magic);
-  const bHi = f64x2.add(tHi, magic);
-  const fLo = f64x2.sub(tLo, f64x2.sub(bLo, magic));
-  const fHi = f64x2.sub(tHi, f64x2.sub(bHi, magic));
+  const bLo = f64x2.add(tLo, v128.load(TABLE64));
+  const bHi = f64x2.add(tHi, v128.load(TABLE64));
+  const fLo = f64x2.sub(tLo, f64x2.sub(bLo, v128.load(TABLE64)));
+  const fHi = f64x2.sub(tHi, f64x2.sub(bHi, v128.load(TABLE64)));
   const f = v128.shuffle<f32>(f32x4.demote_f64x2_zero(fLo), f32x4.demote_f64x2_zero(fHi), 0, 1, 4, 5);
   const n = v128.shuffle<i32>(bLo, bHi, 0, 2, 4, 6);
-  const y = i32x4.add(exp2Fraction(f, c6, c5, c4, c3, c2, c1, c0), i32x4.shl(n, 23));
-  return masked ? v128.andnot(y, i32x4.lt_s(n, limit)) : y;
+  const y = i32x4.add(exp2Fraction(f), i32x4.shl(n, 23));
+  return masked ? v128.andnot(y, i32x4.lt_s(n, v128.load(LIMIT))) : y;
 }
 
-// @ts-ignore: decorator
-@inline function expLanes(x: v128, m: v128, k: v128, magic: v128, floor: v128, limit: v128, masked: bool,
-  c6: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, c0: v128): v128 {
-  const xHi = v128.shuffle<f32>(x, x, 2, 3, 0, 1);
-  const tLo = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(x), m), k);
-  const tHi = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xHi), m), k);
-  return exp2Halves(tLo, tHi, magic, floor, limit, masked, c6, c5, c4, c3, c2, c1, c0);
-}
-
-/** e^((x − m)·invT) on four f32 lanes with x ≤ m, reduced in f64 (see top). Loads its constants: for one-off use. */
+/** e^((x − m)·invT) on four f32 lanes with x ≤ m; m and k = log2(e)/T splatted in f64. */
 // @ts-ignore: decorator
 @inline export function expShifted(x: v128, m: v128, k: v128): v128 {
-  return expLanes(x, m, k, v128.load(TABLE64), v128.load(TABLE64, 16), v128.load(LIMIT), true,
-    c(0), c(1), c(2), c(3), c(4), c(5), c(6));
+  return expLanes(x, m, k, true);
 }
 
 /**
@@ -93,37 +89,50 @@ export function expSumRowWide(x: usize, y: usize, n: i32, m: f32, invT: f64, mas
 }
 
 // @ts-ignore: decorator
+@inline function rowExp(x: usize, masked: bool): v128 {
+  return expLanes(v128.load(x), v128.load(ROW), v128.load(ROW, 16), masked);
+}
+
+// @ts-ignore: decorator
+@inline function addWide4(acc: v128, a: v128, b: v128, c: v128, d: v128): v128 {
+  return f64x2.add(acc, f64x2.add(addWide(addWide(f64x2.splat(0), a), b), addWide(addWide(f64x2.splat(0), c), d)));
+}
+
+// Four vectors per step: the loop bookkeeping V8 emits costs as much as a quarter of the exp.
+// @ts-ignore: decorator
 @inline function expSumRowImpl(x: usize, y: usize, n: i32, m: f32, invT: f64, masked: bool, wide: bool): f64 {
-  const c6 = c(0), c5 = c(1), c4 = c(2), c3 = c(3), c2 = c(4), c1 = c(5), c0 = c(6);
-  const magic = v128.load(TABLE64), floor = v128.load(TABLE64, 16), limit = v128.load(LIMIT);
-  const mv = f64x2.splat(<f64>m);
-  const k = f64x2.splat(invT * LOG2E);
+  v128.store(ROW, f64x2.splat(<f64>m));
+  v128.store(ROW, f64x2.splat(invT * LOG2E), 16);
   let acc = f64x2.splat(0);
   let i = 0;
   const body = n & ~3;
   while (i < body) {
     const end = min(body, i + 64);
     let block = f32x4.splat(0);
-    if (y != 0) {
-      for (; i < end; i += 4) {
-        const off = <usize>i << 2;
-        const e = expLanes(v128.load(x + off), mv, k, magic, floor, limit, masked, c6, c5, c4, c3, c2, c1, c0);
-        v128.store(y + off, e);
-        if (wide) acc = addWide(acc, e);
-        else block = f32x4.add(block, e);
+    for (; i + 16 <= end; i += 16) {
+      const p = x + (<usize>i << 2);
+      const e0 = rowExp(p, masked), e1 = rowExp(p + 16, masked), e2 = rowExp(p + 32, masked), e3 = rowExp(p + 48, masked);
+      if (y != 0) {
+        const q = y + (<usize>i << 2);
+        v128.store(q, e0);
+        v128.store(q, e1, 16);
+        v128.store(q, e2, 32);
+        v128.store(q, e3, 48);
       }
-    } else {
-      for (; i < end; i += 4) {
-        const e = expLanes(v128.load(x + (<usize>i << 2)), mv, k, magic, floor, limit, masked, c6, c5, c4, c3, c2, c1, c0);
-        if (wide) acc = addWide(acc, e);
-        else block = f32x4.add(block, e);
-      }
+      if (wide) acc = addWide4(acc, e0, e1, e2, e3);
+      else block = f32x4.add(block, f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3)));
+    }
+    for (; i < end; i += 4) {
+      const e = rowExp(x + (<usize>i << 2), masked);
+      if (y != 0) v128.store(y + (<usize>i << 2), e);
+      if (wide) acc = addWide(acc, e);
+      else block = f32x4.add(block, e);
     }
     if (!wide) acc = addWide(acc, block);
   }
   if (i < n) {
     // The tail is padded with −Inf, so it always takes the masked form.
-    const e = expLanes(loadTail(x + (<usize>i << 2), n - i, -Infinity), mv, k, magic, floor, limit, true, c6, c5, c4, c3, c2, c1, c0);
+    const e = expLanes(loadTail(x + (<usize>i << 2), n - i, -Infinity), v128.load(ROW), v128.load(ROW, 16), true);
     if (y != 0) storeTail(y + (<usize>i << 2), n - i, e);
     acc = addWide(acc, e);
   }
@@ -177,16 +186,29 @@ export function expSumRowWide(x: usize, y: usize, n: i32, m: f32, invT: f64, mas
 export let rowMin: f32 = 0;
 
 export function rowMax(p: usize, n: i32): f32 {
-  let v = f32x4.splat(-Infinity);
-  let lo = f32x4.splat(Infinity);
+  // Two vectors per step on independent chains: one chain is bound by pmax latency.
+  let v = f32x4.splat(-Infinity), v2 = v;
+  let lo = f32x4.splat(Infinity), lo2 = lo;
   let nan = i32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const x = v128.load(p + (<usize>i << 2));
-    v = f32x4.pmax(v, x);
-    lo = f32x4.pmin(lo, x);
-    nan = v128.or(nan, f32x4.ne(x, x));
+  for (; i + 8 <= n; i += 8) {
+    const a = v128.load(p + (<usize>i << 2));
+    const b = v128.load(p + (<usize>i << 2), 16);
+    v = f32x4.pmax(v, a);
+    v2 = f32x4.pmax(v2, b);
+    lo = f32x4.pmin(lo, a);
+    lo2 = f32x4.pmin(lo2, b);
+    nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
   }
+  if (i + 4 <= n) {
+    const a = v128.load(p + (<usize>i << 2));
+    v = f32x4.pmax(v, a);
+    lo = f32x4.pmin(lo, a);
+    nan = v128.or(nan, f32x4.ne(a, a));
+    i += 4;
+  }
+  v = f32x4.pmax(v, v2);
+  lo = f32x4.pmin(lo, lo2);
   let m = maxLane(v);
   let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
   let bad = v128.any_true(nan);

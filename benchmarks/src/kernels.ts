@@ -14,7 +14,7 @@ import { batchNormPlain, crossEntropyPlain, softmaxPlain } from './lib/plain.js'
 import * as ref from '../../packages/core/test/reference.js';
 import { maxRelError, scalarRelError } from './lib/reference.js';
 import { machine, markdown } from './lib/report.js';
-import { loadTfjs, tfContender, type TfBackend } from './lib/tfjs.js';
+import { loadTfjs, tfContender, tfSoftmax, type TfBackend } from './lib/tfjs.js';
 
 const T = 3;
 const SOFTMAX_SHAPES: [number, number][] = [
@@ -109,15 +109,7 @@ async function main(): Promise<void> {
       { name: 'tstar', run: () => core.softmax(x, shape, { temperature: T }) },
       { name: 'tstar (out)', run: () => core.softmax(x, shape, { temperature: T, out }) },
       { name: 'plain JS', run: () => softmaxPlain(x, rows, cols, T) },
-      ...backends.map((b) =>
-        tfContender(tf, b, () => {
-          // Compute inside tidy, read outside it (reading inside tidy is a known slow path).
-          const y = tf.tidy(() => tf.softmax(tf.div(tf.tensor2d(x, shape), T)));
-          const data = y.dataSync() as Float32Array;
-          y.dispose();
-          return data;
-        }),
-      ),
+      ...backends.map((b) => tfSoftmax(tf, b, x, shape, T)),
     ];
     add({ id: `softmax(x/T) ${shapeText(shape)}`, group: 'softmax', shape: shapeText(shape), contenders, check: (y) => maxRelError(y, expected) });
   }

@@ -14,7 +14,7 @@ import { measure, type CaseResult, type Contender, type HarnessOptions } from '.
 import * as ref from '../../packages/core/test/reference.js';
 import { maxRelError } from './lib/reference.js';
 import { formatError, formatRatio, formatTime, machine } from './lib/report.js';
-import { loadTfjs, tfContender } from './lib/tfjs.js';
+import { loadTfjs, tfSoftmax } from './lib/tfjs.js';
 
 const T = 3;
 const SHAPES: [number, number][] = [
@@ -85,12 +85,7 @@ async function main(): Promise<void> {
     const expected = ref.softmax(x, rows, cols, T);
     const out = new Float32Array(rows * cols);
     const contenders: Contender<Float32Array>[] = [
-      tfContender(tf, 'wasm', () => {
-        const y = tf.tidy(() => tf.softmax(tf.div(tf.tensor2d(x, shape), T)));
-        const data = y.dataSync() as Float32Array;
-        y.dispose();
-        return data;
-      }),
+      tfSoftmax(tf, 'wasm', x, shape, T),
       { name: 'tstar', run: () => core.softmax(x, shape, { temperature: T }) },
       { name: 'tstar (out)', run: () => core.softmax(x, shape, { temperature: T, out }) },
       resident('tstar kernel, resident', tstarKernels, x, rows, cols),

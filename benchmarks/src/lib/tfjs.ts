@@ -50,3 +50,13 @@ export function tfContender<O>(tf: Tf, backend: TfBackend, run: () => O): Conten
     },
   };
 }
+
+/** softmax(x / T) as tfjs users write it: compute inside tidy, read outside it (reading inside is a known slow path). */
+export function tfSoftmax(tf: Tf, backend: TfBackend, x: Float32Array, shape: [number, number], temperature: number): Contender<Float32Array> {
+  return tfContender(tf, backend, () => {
+    const y = tf.tidy(() => tf.softmax(tf.div(tf.tensor2d(x, shape), temperature)));
+    const data = y.dataSync() as Float32Array;
+    y.dispose();
+    return data;
+  });
+}

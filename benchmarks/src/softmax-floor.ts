@@ -30,7 +30,8 @@ interface Kernels {
 }
 
 async function instantiate(bytes: Uint8Array): Promise<Kernels> {
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('wasm abort'); } } });
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const instance = await WebAssembly.instantiate(module, { env: { abort: () => { throw new Error('wasm abort'); } } });
   return instance.exports as unknown as Kernels;
 }
 

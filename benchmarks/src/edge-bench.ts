@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { rng } from './lib/data.js';
 import { machine } from './lib/report.js';
 import { serve } from '../../apps/edge-worker/test/browser/server.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../apps/edge-worker/test/helpers.js';
@@ -188,16 +189,6 @@ async function coldStarts(): Promise<Record<string, unknown>> {
     rmSync(profile, { recursive: true, force: true });
   }
   return result;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function body(rows: number, cols: number, full: boolean): string {

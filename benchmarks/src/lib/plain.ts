@@ -1,6 +1,19 @@
 // The plain-JS contenders: what a careful user writes without a library. Typed arrays, one pass
 // per step, float64 accumulators, results in a new Float32Array.
 
+/** Row [o, end): writes e^((x − m)/T) to y and returns m and the f64 sum Σ e. */
+function expRow(x: Float32Array, y: Float32Array, o: number, end: number, invT: number): { m: number; s: number } {
+  let m = -Infinity;
+  for (let i = o; i < end; i++) if (x[i] > m) m = x[i];
+  let s = 0;
+  for (let i = o; i < end; i++) {
+    const e = Math.exp((x[i] - m) * invT);
+    y[i] = e;
+    s += e;
+  }
+  return { m, s };
+}
+
 /** softmax(x / T) per row: max pass, exp-and-sum pass (f64 sum), scale pass. */
 export function softmaxPlain(x: Float32Array, rows: number, cols: number, temperature: number, out?: Float32Array): Float32Array {
   const y = out ?? new Float32Array(rows * cols);
@@ -8,14 +21,7 @@ export function softmaxPlain(x: Float32Array, rows: number, cols: number, temper
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     const end = o + cols;
-    let m = -Infinity;
-    for (let i = o; i < end; i++) if (x[i] > m) m = x[i];
-    let s = 0;
-    for (let i = o; i < end; i++) {
-      const e = Math.exp((x[i] - m) * invT);
-      y[i] = e;
-      s += e;
-    }
+    const { s } = expRow(x, y, o, end, invT);
     const inv = 1 / s;
     for (let i = o; i < end; i++) y[i] *= inv;
   }
@@ -37,14 +43,7 @@ export function crossEntropyPlain(
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     const end = o + cols;
-    let m = -Infinity;
-    for (let i = o; i < end; i++) if (x[i] > m) m = x[i];
-    let s = 0;
-    for (let i = o; i < end; i++) {
-      const e = Math.exp((x[i] - m) * invT);
-      grad[i] = e;
-      s += e;
-    }
+    const { m, s } = expRow(x, grad, o, end, invT);
     const t = o + target[r];
     // −log p_t = log Σ e^((x−m)/T) − (x_t − m)/T
     loss += Math.log(s) - (x[t] - m) * invT;

@@ -9,6 +9,17 @@ import { OK, E_NONFINITE, fail } from './status';
   return v128.or(acc, f32x4.ne(d, d));
 }
 
+/** Whether all m floats at p are finite. */
+// @ts-ignore: decorator
+@inline function rowFinite(p: usize, m: i32): bool {
+  let bad = i32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= m; j += 4) bad = badLanes(bad, v128.load(p + (<usize>j << 2)));
+  let badTail = false;
+  for (; j < m; j++) badTail |= !isFinite(load<f32>(p + (<usize>j << 2)));
+  return !(badTail || v128.any_true(bad));
+}
+
 /** y = (x − mean)·scale + shift, column-wise; a non-finite output stops with its row. */
 export function batchNormApply(xPtr: usize, yPtr: usize, n: i32, m: i32, meanPtr: usize, scalePtr: usize, shiftPtr: usize): i32 {
   const rowBytes = <usize>m << 2;
@@ -60,12 +71,7 @@ export function batchNormStats(xPtr: usize, n: i32, m: i32, meanPtr: usize, varP
   memory.fill(varPtr, 0, <usize>m << 3);
   for (let r = 0; r < n; r++) {
     const x = xPtr + <usize>r * rowBytes;
-    let bad = i32x4.splat(0);
-    let j = 0;
-    for (; j + 4 <= m; j += 4) bad = badLanes(bad, v128.load(x + (<usize>j << 2)));
-    let badTail = false;
-    for (; j < m; j++) badTail |= !isFinite(load<f32>(x + (<usize>j << 2)));
-    if (badTail || v128.any_true(bad)) return fail(E_NONFINITE, r);
+    if (!rowFinite(x, m)) return fail(E_NONFINITE, r);
     addRow(meanPtr, x, m);
   }
   const invN = 1.0 / <f64>n;
@@ -102,13 +108,8 @@ export function batchNormBackward(
   memory.fill(dbetaPtr, 0, <usize>m << 3);
   for (let r = 0; r < n; r++) {
     const x = xPtr + <usize>r * rowBytes, dy = dyPtr + <usize>r * rowBytes;
-    let bad = i32x4.splat(0);
+    if (!rowFinite(dy, m)) return fail(E_NONFINITE, r);
     let j = 0;
-    for (; j + 4 <= m; j += 4) bad = badLanes(bad, v128.load(dy + (<usize>j << 2)));
-    let badTail = false;
-    for (; j < m; j++) badTail |= !isFinite(load<f32>(dy + (<usize>j << 2)));
-    if (badTail || v128.any_true(bad)) return fail(E_NONFINITE, r);
-    j = 0;
     for (; j + 2 <= m; j += 2) {
       const o4 = <usize>j << 2, o8 = <usize>j << 3;
       const g = f64x2.promote_low_f32x4(v128.load64_zero(dy + o4));

@@ -22,20 +22,20 @@ function json(args: string[]): Record<string, unknown> {
 
 describe('tstar estimate', () => {
   it('prints T̂* for M = 512 as a table, exit 0, nothing on stderr', () => {
-    const r = tstar(['estimate', '--dim', '512', '--classes', '100']);
+    const r = tstar(['estimate', '--feature-dim', '512', '--num-classes', '100']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^T̂\* = 11\.67 {2}\(M = 512, 100 classes\)/);
     expect(r.stdout).toMatch(/temperature T̂\* +11\.674/);
   });
   it('gives the published-rule values as JSON (M = 768 → 15.35, 2048 → 28.05)', () => {
-    expect(json(['estimate', '--dim', '768']).temperature).toBeCloseTo(15.355, 3);
-    expect(json(['estimate', '--dim', '2048']).temperature).toBeCloseTo(28.054, 3);
+    expect(json(['estimate', '--feature-dim', '768']).temperature).toBeCloseTo(15.355, 3);
+    expect(json(['estimate', '--feature-dim', '2048']).temperature).toBeCloseTo(28.054, 3);
   });
   it('uses the class and CSG terms only with their coefficients, and clips at the floor', () => {
-    const t = json(['estimate', '--dim', '512', '--classes', '100', '--delta', '0.5', '--csg', '2', '--gamma=-1']);
+    const t = json(['estimate', '--feature-dim', '512', '--num-classes', '100', '--delta', '0.5', '--csg', '2', '--gamma=-1']);
     expect(t.temperature).toBeCloseTo(0.7239 * Math.sqrt(512) - 4.706 + 0.5 * Math.log(100) - Math.log(2), 9);
-    const low = json(['estimate', '--dim', '16']);
+    const low = json(['estimate', '--feature-dim', '16']);
     expect(low.temperature).toBe(1);
     expect(low.clipped).toBe(true);
   });
@@ -86,7 +86,7 @@ describe('tstar fit', () => {
 describe('tstar eval', () => {
   it('writes a well-formed reliability SVG whose bars match the reported bins', () => {
     const svg = join(dir, 'rel.svg');
-    const r = json(['eval', '--logits', files.logits, '--labels', files.labels, '--temperature', 'fit', '--bins', '12', '--svg', svg]);
+    const r = json(['eval', '--logits', files.logits, '--labels', files.labels, '--temperature', 'fit', '--bin-count', '12', '--svg', svg]);
     expect(r.source).toBe('fit');
     const bins = r.bins as { count: number; accuracy: number; confidence: number }[];
     expect(bins).toHaveLength(12);
@@ -101,13 +101,13 @@ describe('tstar eval', () => {
     });
     expect(root.children.find((e) => e.name === 'title')!.text).toContain(`ECE ${((r.ece as number) * 100).toFixed(2)} %`);
   });
-  it('takes --temperature auto from --dim, a number, and probabilities', () => {
-    expect(json(['eval', '--logits', files.logits, '--labels', files.labels, '--temperature', 'auto', '--dim', '512']).temperature).toBeCloseTo(11.674, 3);
+  it('takes --temperature auto from --feature-dim, a number, and probabilities', () => {
+    expect(json(['eval', '--logits', files.logits, '--labels', files.labels, '--temperature', 'auto', '--feature-dim', '512']).temperature).toBeCloseTo(11.674, 3);
     expect(json(['eval', '--logits', files.logits, '--labels', files.labels, '--temperature', '2.5']).temperature).toBe(2.5);
     const p = join(dir, 'p.npy');
     writeFileSync(p, encodeNpy(new Float32Array([0.9, 0.1, 0.2, 0.8]), [2, 2]));
     writeFileSync(join(dir, 'py.npy'), encodeNpy(new Int32Array([0, 0]), [2]));
-    expect(json(['eval', '--logits', p, '--labels', join(dir, 'py.npy'), '--inputs', 'probabilities', '--bins', '2']).accuracy).toBe(0.5);
+    expect(json(['eval', '--logits', p, '--labels', join(dir, 'py.npy'), '--inputs', 'probabilities', '--bin-count', '2']).accuracy).toBe(0.5);
   });
   it('prints metrics and a bins table for people', () => {
     const r = tstar(['eval', '--logits', files.logits, '--labels', files.labels]);
@@ -120,7 +120,7 @@ describe('tstar eval', () => {
 describe('tstar calibrate', () => {
   it('writes the report, both reliability SVGs and the sweep SVG, all well-formed', () => {
     const out = join(dir, 'report');
-    const r = tstar(['calibrate', '--logits', files.logits, '--labels', files.labels, '--dim', '256', '--out-dir', out, '--steps', '15']);
+    const r = tstar(['calibrate', '--logits', files.logits, '--labels', files.labels, '--feature-dim', '256', '--out-dir', out, '--steps', '15']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     for (const f of ['report.md', 'report.json', 'reliability.svg', 'reliability-t1.svg', 'reliability-estimated.svg', 'sweep.svg']) expect(existsSync(join(out, f)), f).toBe(true);
@@ -225,9 +225,9 @@ describe('bad input', () => {
   }, /row 5 holds NaN/);
   add('an unknown option', () => ['fit', '--logit', 'x.npy'], /^tstar fit: unknown option '--logit' \(see tstar fit --help\)$/, 2);
   add('a missing required option', () => ['fit', '--logits', files.logits], /^tstar fit: missing --labels/, 2);
-  add('a bad number', () => ['estimate', '--dim', '12.5'], /--dim must be an integer, got '12\.5'/, 2);
+  add('a bad number', () => ['estimate', '--feature-dim', '12.5'], /--feature-dim must be an integer, got '12\.5'/, 2);
   add('an unknown command', () => ['tune'], /^tstar: unknown command 'tune'/, 2);
-  add('auto without --dim', () => ['eval', '--logits', files.logits, '--labels', files.labels, '--temperature', 'auto'], /--temperature auto needs --dim/, 2);
+  add('auto without --feature-dim', () => ['eval', '--logits', files.logits, '--labels', files.labels, '--temperature', 'auto'], /--temperature auto needs --feature-dim/, 2);
   add('a sweep CSV without the needed columns', () => (put('sw.csv', 'a,b\n1,2\n3,4\n'), ['coefficients', '--sweep', join(dir, 'sw.csv')]), /sw\.csv: needs a header with a feature-dimension column/);
   add('a degenerate sweep', () => (put('same.csv', 'M,T\n64,2\n64,3\n'), ['coefficients', '--sweep', join(dir, 'same.csv')]), /same\.csv: fitCoefficients/);
   add('CSG with a class too small for k', () => {

@@ -1,4 +1,4 @@
-import { TStarError, calibrationMetrics, fitTemperature, optimalTemperature, softmax } from '@tstar/core';
+import { TStarError, calibrationMetrics, init, resolveTemperature, softmax } from '@tstar/core';
 import { HttpError, parseCalibrateRequest, parseNpyRequest, type CalibrateRequest } from './request.js';
 
 /** Bodies above this are refused with 413, whether announced by content-length or found while reading. */
@@ -62,26 +62,30 @@ function rowsOf(data: Float32Array, rows: number, cols: number): number[][] {
  * The calibration answer for one decoded request: probabilities at the chosen temperature; T̂* when
  * featureDim is given; the NLL-fitted T and calibration metrics (at the chosen temperature) when labels are.
  * @throws {TStarError} E_ARGUMENT ("auto" without featureDim, "fit" without labels) and any code of the core ops
+ * (the core must be initialised: `handle` does it)
  * @example calibrate({ logits: new Float32Array([1, 2]), shape: [1, 2], temperature: 1 }).probabilities
  */
 export function calibrate(request: CalibrateRequest): Record<string, unknown> {
   const { logits, shape, labels, featureDim } = request;
   const [rows, cols] = shape;
-  if (request.temperature === 'auto' && featureDim === undefined) throw new TStarError('E_ARGUMENT', 'request: temperature "auto" needs featureDim (T̂* depends on M)');
   if (request.temperature === 'fit' && labels === undefined) throw new TStarError('E_ARGUMENT', 'request: temperature "fit" needs labels');
-  const optimal = featureDim === undefined ? undefined : optimalTemperature({ featureDim });
-  const fit = labels === undefined ? undefined : fitTemperature(logits, shape, labels);
-  const temperature = request.temperature === 'auto' ? optimal!.temperature : request.temperature === 'fit' ? fit!.temperature : request.temperature;
+  // A fitted T is reported whenever labels come, whatever temperature is in force.
+  const fit = labels === undefined ? undefined : resolveTemperature('fit', { logits, shape, labels });
+  const chosen = request.temperature === 'fit' ? fit! : resolveTemperature(request.temperature, { featureDim });
+  const optimal = chosen.optimal ?? (featureDim === undefined ? undefined : resolveTemperature('auto', { featureDim }).optimal);
+  const { temperature } = chosen;
   const probabilities = softmax(logits, shape, { temperature });
   const answer: Record<string, unknown> = { shape, temperature, probabilities: rowsOf(probabilities, rows, cols) };
   if (optimal) {
     const { temperature: t, base, csgTerm, classTerm, clipped } = optimal;
     answer.optimalTemperature = { temperature: t, base, csgTerm, classTerm, clipped };
   }
-  if (fit && labels) {
-    answer.fitTemperature = fit;
+  if (fit?.fit && labels) {
+    answer.fitTemperature = fit.fit;
     answer.calibrationMetrics = calibrationMetrics(logits, shape, labels, { temperature });
   }
+  const warnings = [...(request.temperature === 'fit' ? [] : chosen.warnings), ...(fit?.warnings ?? [])];
+  if (warnings.length > 0) answer.warnings = warnings;
   return answer;
 }
 
@@ -102,6 +106,9 @@ export async function handle(request: Request): Promise<Response> {
     });
   }
   try {
+    // Loads the host's wasm on the first request (workerd, Deno and edge-light: a module their bundler already
+    // compiled); later requests resolve at once.
+    await init();
     const body = await readBody(request, MAX_BODY_BYTES);
     const type = request.headers.get('content-type') ?? '';
     // np.save bytes come as application/x-npy (or octet-stream); everything else is read as JSON.

@@ -15,21 +15,14 @@ function hex(values: Float32Array | Float64Array | number): string {
   return out;
 }
 
-// mulberry32: the same seeded inputs in every runtime without shipping fixtures.
-function matrix(rows: number, cols: number, seed: number, scale = 6): Float32Array {
-  let a = seed >>> 0;
-  const x = new Float32Array(rows * cols);
-  for (let i = 0; i < x.length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    x[i] = scale * ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1);
-  }
-  return x;
+// The core's seeded PRNG: the same inputs in every runtime without shipping fixtures.
+function matrix(core: typeof Core, rows: number, cols: number, seed: number, scale = 6): Float32Array {
+  const random = core.seededRandom(seed);
+  return Float32Array.from({ length: rows * cols }, () => scale * (random() * 2 - 1));
 }
 
-function labelsFor(rows: number, cols: number, seed: number): Int32Array {
-  const u = matrix(rows, 1, seed, 1);
+function labelsFor(core: typeof Core, rows: number, cols: number, seed: number): Int32Array {
+  const u = matrix(core, rows, 1, seed, 1);
   return Int32Array.from(u, (v) => Math.min(cols - 1, Math.floor(((v + 1) / 2) * cols)));
 }
 
@@ -45,37 +38,37 @@ export function runSmoke(core: typeof Core): SmokeResult {
   const ops: string[] = [];
   const [rows, cols] = [37, 13];
   const shape = [rows, cols] as const;
-  const logits = matrix(rows, cols, 7);
-  const labels = labelsFor(rows, cols, 11);
+  const logits = matrix(core, rows, cols, 7);
+  const labels = labelsFor(core, rows, cols, 11);
 
   ops.push('softmax', 'logSoftmax', 'softmaxBackward');
   values['softmax T=1'] = hex(core.softmax(logits, shape));
   values['softmax T=2.5'] = hex(core.softmax(logits, shape, { temperature: 2.5 }));
   values['logSoftmax T=0.7'] = hex(core.logSoftmax(logits, shape, { temperature: 0.7 }));
   const y = core.softmax(logits, shape, { temperature: 1.5 });
-  values['softmaxBackward T=1.5'] = hex(core.softmaxBackward(y, matrix(rows, cols, 3), shape, { temperature: 1.5 }));
+  values['softmaxBackward T=1.5'] = hex(core.softmaxBackward(y, matrix(core, rows, cols, 3), shape, { temperature: 1.5 }));
 
   ops.push('crossEntropy');
   const ce = core.crossEntropy(logits, shape, labels, { temperature: 1.7, grad: true, labelSmoothing: 0.1 });
   values['crossEntropy loss'] = hex(ce.loss);
-  values['crossEntropy grad'] = hex(ce.grad ?? new Float32Array(0));
-  values['crossEntropy dT'] = hex(ce.dTemperature ?? NaN);
-  const soft = core.softmax(matrix(rows, cols, 5), shape);
+  values['crossEntropy grad'] = hex(ce.grad);
+  values['crossEntropy dT'] = hex(ce.dTemperature);
+  const soft = core.softmax(matrix(core, rows, cols, 5), shape);
   const ceSoft = core.crossEntropy(logits, shape, soft, { reduction: 'none', grad: true });
   values['crossEntropy soft none'] = hex(ceSoft.loss);
-  values['crossEntropy soft grad'] = hex(ceSoft.grad ?? new Float32Array(0));
+  values['crossEntropy soft grad'] = hex(ceSoft.grad);
 
   ops.push('batchNorm', 'batchNormTrain', 'batchNormBackward');
-  const gamma = matrix(1, cols, 23, 1);
-  const beta = matrix(1, cols, 24, 1);
-  const variance = Float32Array.from(matrix(1, cols, 22, 1), (v) => v * v + 0.5);
-  values['batchNorm'] = hex(core.batchNorm(logits, shape, { mean: matrix(1, cols, 21, 1), variance, gamma, beta }));
-  const state = { runningMean: new Float32Array(cols), runningVar: new Float32Array(cols).fill(1), gamma, beta };
+  const gamma = matrix(core, 1, cols, 23, 1);
+  const beta = matrix(core, 1, cols, 24, 1);
+  const variance = Float32Array.from(matrix(core, 1, cols, 22, 1), (v) => v * v + 0.5);
+  values['batchNorm'] = hex(core.batchNorm(logits, shape, { runningMean: matrix(core, 1, cols, 21, 1), runningVariance: variance, gamma, beta }));
+  const state = { runningMean: new Float32Array(cols), runningVariance: new Float32Array(cols).fill(1), gamma, beta };
   const train = core.batchNormTrain(logits, shape, state, { momentum: 0.1 });
   values['batchNormTrain y'] = hex(train.y);
-  values['batchNormTrain running'] = hex(state.runningMean) + hex(state.runningVar);
-  const grads = core.batchNormBackward(matrix(rows, cols, 9), train.cache);
-  values['batchNormBackward'] = hex(grads.dx) + hex(grads.dgamma) + hex(grads.dbeta);
+  values['batchNormTrain running'] = hex(state.runningMean) + hex(state.runningVariance);
+  const grads = core.batchNormBackward(matrix(core, rows, cols, 9), train.cache);
+  values['batchNormBackward'] = hex(grads.dx) + hex(grads.dGamma) + hex(grads.dBeta);
 
   ops.push('optimalTemperature');
   values['optimalTemperature M=512'] = hex(core.optimalTemperature({ featureDim: 512 }).temperature);
@@ -83,21 +76,21 @@ export function runSmoke(core: typeof Core): SmokeResult {
 
   ops.push('fitTemperature');
   const fit = core.fitTemperature(logits, shape, labels);
-  values['fitTemperature'] = hex(new Float64Array([fit.temperature, fit.nllBefore, fit.nllAfter, fit.iterations]));
+  values['fitTemperature'] = hex(new Float64Array([fit.temperature, fit.nllBefore, fit.nllAfter, fit.evaluations]));
 
   ops.push('calibrationMetrics');
   for (const [name, m] of [
     ['logits T=fit', core.calibrationMetrics(logits, shape, labels, { temperature: fit.temperature })],
-    ['probabilities', core.calibrationMetrics(y, shape, labels, { inputs: 'probabilities', bins: 10 })],
+    ['probabilities', core.calibrationMetrics(y, shape, labels, { inputs: 'probabilities', binCount: 10 })],
   ] as const) {
     const bins = m.bins.flatMap((b) => [b.lower, b.upper, b.count, b.confidence, b.accuracy]);
     values[`calibrationMetrics ${name}`] = hex(new Float64Array([m.accuracy, m.nll, m.brier, m.ece, m.mce, ...bins]));
   }
 
   ops.push('cumulativeSpectralGradient');
-  const features = matrix(60, 9, 31);
-  const classes = labelsFor(60, 3, 32);
-  const csg = core.cumulativeSpectralGradient(features, [60, 9], classes, { k: 5, samplesPerClass: 12, seed: 4, runs: 2 });
+  const features = matrix(core, 60, 9, 31);
+  const classes = labelsFor(core, 60, 3, 32);
+  const csg = core.cumulativeSpectralGradient(features, [60, 9], classes, { k: 5, samplesPerClass: 12, seed: 4, runCount: 2 });
   values['cumulativeSpectralGradient'] = hex(csg.csg);
   return { ops, values };
 }

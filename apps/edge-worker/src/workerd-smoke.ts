@@ -1,6 +1,9 @@
 import * as core from '@tstar/core';
 import { runSmoke } from './smoke.js';
 
+// Taken while the module is evaluated: the entry must name its default source without loading anything.
+const atImport = core.isInitialized();
+
 async function refusal(attempt: () => unknown): Promise<string> {
   try {
     await attempt();
@@ -12,10 +15,12 @@ async function refusal(attempt: () => unknown): Promise<string> {
 
 /**
  * The smoke worker run by the runtime tests inside workerd: answers with the smoke suite's results, whether
- * the package was ready at import, and what workerd says when asked to compile the posted wasm bytes.
+ * whether the package stayed uninitialised at import and `initSync()` with no source then loaded it (the module
+ * workerd compiled from the `.wasm` import; no bytes compiled at run time), and what workerd says when asked to compile the posted wasm bytes.
  */
 export default {
   async fetch(request: Request): Promise<Response> {
+    core.initSync();
     const ready = core.isInitialized();
     const bytes = new Uint8Array(await request.arrayBuffer());
     const refusals = {
@@ -23,6 +28,6 @@ export default {
       compile: await refusal(() => WebAssembly.compile(bytes)),
       instantiate: await refusal(() => WebAssembly.instantiate(bytes)),
     };
-    return new Response(JSON.stringify({ ready, refusals, smoke: runSmoke(core) }), { headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify({ atImport, ready, refusals, smoke: runSmoke(core) }), { headers: { 'content-type': 'application/json' } });
   },
 };

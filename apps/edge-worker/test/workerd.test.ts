@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('the core inside workerd', () => {
-  let answer: { ready: boolean; refusals: Record<string, string>; smoke: SmokeResult };
+  let answer: { atImport: boolean; ready: boolean; refusals: Record<string, string>; smoke: SmokeResult };
   beforeAll(async () => {
     const wasm = readFileSync(join(CORE, 'dist', 'tstar.wasm'));
     const res = await fetch(smoke, { method: 'POST', body: wasm });
@@ -39,7 +39,8 @@ describe('the core inside workerd', () => {
     }
   });
 
-  it('is initialised at import through the workerd condition, with no await', () => {
+  it('loads through the workerd condition on initSync() with no source (nothing at import), with no await', () => {
+    expect(answer.atImport).toBe(false);
     expect(answer.ready).toBe(true);
   });
 

@@ -34,15 +34,17 @@ function smoothPass(x: usize, w: usize, n: i32, m: f32, invT: f64): void {
 
 /**
  * Hard-label rows. lossPtr receives one f64 loss per row (0 for ignored rows). gPtr (or 0) receives
- * dL/dx scaled by gScale; dTPtr (or 0) receives Σ_r gScale·dL_r/dT as one f64.
+ * dL/dx scaled by gScale (times rowScale[r] when rowScalePtr, f64[rows], is non-zero: an upstream gradient
+ * per row); dTPtr (or 0) receives Σ_r gScale·rowScale[r]·dL_r/dT as one f64.
  */
 export function crossEntropyLabels(
   xPtr: usize, rows: i32, cols: i32, invT: f64, labelsPtr: usize, weightsPtr: usize,
-  smoothing: f64, ignoreIndex: i32, lossPtr: usize, gPtr: usize, gScale: f64, dTPtr: usize,
+  smoothing: f64, ignoreIndex: i32, lossPtr: usize, gPtr: usize, gScale: f64, rowScalePtr: usize, dTPtr: usize,
 ): i32 {
   const rowBytes = <usize>cols << 2;
   let dT: f64 = 0;
   for (let r = 0; r < rows; r++) {
+    const gs = rowScalePtr != 0 ? gScale * load<f64>(rowScalePtr + (<usize>r << 3)) : gScale;
     const x = xPtr + <usize>r * rowBytes;
     const g = gPtr != 0 ? gPtr + <usize>r * rowBytes : 0;
     const y = load<i32>(labelsPtr + (<usize>r << 2));
@@ -76,10 +78,10 @@ export function crossEntropyLabels(
       const gyPtr = g + (<usize>y << 2);
       const ey = <f64>load<f32>(gyPtr);
       const ez = c == 0
-        ? gradRow(x, g, cols, weightsPtr, <f32>(a / s * gScale * invT), 0, m)
-        : gradRowSmoothed(x, g, cols, weightsPtr, a / s * gScale * invT, c * gScale * invT, m);
-      store<f32>(gyPtr, <f32>((a * (ey / s) - c * wy - keep * wy) * gScale * invT));
-      if (dTPtr != 0) dT -= gScale * invT * (a * (ez / s * invT) - c * wzSum - keep * wy * zy);
+        ? gradRow(x, g, cols, weightsPtr, <f32>(a / s * gs * invT), 0, m)
+        : gradRowSmoothed(x, g, cols, weightsPtr, a / s * gs * invT, c * gs * invT, m);
+      store<f32>(gyPtr, <f32>((a * (ey / s) - c * wy - keep * wy) * gs * invT));
+      if (dTPtr != 0) dT -= gs * invT * (a * (ez / s * invT) - c * wzSum - keep * wy * zy);
     }
   }
   if (dTPtr != 0) store<f64>(dTPtr, dT);
@@ -141,11 +143,12 @@ function gradRowSmoothed(x: usize, g: usize, n: i32, w: usize, pa: f64, pc: f64,
  */
 export function crossEntropySoft(
   xPtr: usize, rows: i32, cols: i32, invT: f64, tPtr: usize, weightsPtr: usize,
-  smoothing: f64, lossPtr: usize, gPtr: usize, gScale: f64, dTPtr: usize,
+  smoothing: f64, lossPtr: usize, gPtr: usize, gScale: f64, rowScalePtr: usize, dTPtr: usize,
 ): i32 {
   const rowBytes = <usize>cols << 2;
   let dT: f64 = 0;
   for (let r = 0; r < rows; r++) {
+    const gs = rowScalePtr != 0 ? gScale * load<f64>(rowScalePtr + (<usize>r << 3)) : gScale;
     const x = xPtr + <usize>r * rowBytes;
     const t = tPtr + <usize>r * rowBytes;
     const g = gPtr != 0 ? gPtr + <usize>r * rowBytes : 0;
@@ -179,7 +182,7 @@ export function crossEntropySoft(
     const qz = keep * wtz + c * wz;
     store<f64>(lossPtr + (<usize>r << 3), q * lse - qz);
     if (g != 0) {
-      const scale = gScale * invT;
+      const scale = gs * invT;
       let ez: f64 = 0;
       for (let j = 0; j < cols; j++) {
         const off = <usize>j << 2;
@@ -193,7 +196,7 @@ export function crossEntropySoft(
         const wj: f64 = weightsPtr != 0 ? <f64>load<f32>(weightsPtr + off) : 1.0;
         store<f32>(g + off, <f32>((q * (e / s) - wj * (keep * <f64>load<f32>(t + off) + c)) * scale));
       }
-      if (dTPtr != 0) dT -= gScale * invT * (q * (ez / s * invT) - qz);
+      if (dTPtr != 0) dT -= gs * invT * (q * (ez / s * invT) - qz);
     }
   }
   if (dTPtr != 0) store<f64>(dTPtr, dT);

@@ -1,13 +1,13 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, f32, f64, put, take } from './memory.js';
-import { checkFinite, checkMatrix, checkNumber, checkOut, checkVector, type Shape2D } from './validate.js';
+import { checkFinite, checkMatrix, checkNumber, checkOptions, checkOut, checkPositive, checkVector, type Shape2D } from './validate.js';
 
 export interface BatchNormOptions {
   /** Running (or frozen) mean per feature, length m. */
-  mean: Float32Array;
+  runningMean: Float32Array;
   /** Running variance per feature, length m, ≥ 0. */
-  variance: Float32Array;
+  runningVariance: Float32Array;
   /** Scale per feature (affine BN); default all ones. */
   gamma?: Float32Array;
   /** Shift per feature (affine BN); default all zeros. */
@@ -21,8 +21,8 @@ export interface BatchNormOptions {
 export interface BatchNormState {
   /** Updated in place: (1 − momentum)·runningMean + momentum·batchMean. */
   runningMean: Float32Array;
-  /** Updated in place with the unbiased batch variance, as PyTorch does. */
-  runningVar: Float32Array;
+  /** Updated in place with the unbiased batch variance, as PyTorch does; ≥ 0. */
+  runningVariance: Float32Array;
   gamma?: Float32Array;
   beta?: Float32Array;
 }
@@ -56,13 +56,14 @@ export interface BatchNormTrainResult {
 
 export interface BatchNormGradients {
   dx: Float32Array;
-  dgamma: Float32Array;
-  dbeta: Float32Array;
+  dGamma: Float32Array;
+  dBeta: Float32Array;
 }
 
-type ApplyKernel = (x: number, y: number, n: number, m: number, mean: number, scale: number, shift: number) => number;
-type StatsKernel = (x: number, n: number, m: number, mean: number, variance: number) => number;
-type BackwardKernel = (dy: number, x: number, dx: number, n: number, m: number, mean: number, invStd: number, gamma: number, dgamma: number, dbeta: number) => number;
+export interface BatchNormBackwardOptions {
+  /** Receives dx (length n·m). */
+  out?: Float32Array;
+}
 
 function paramVector(op: string, name: string, v: Float32Array | undefined, m: number, fill: number): Float32Array {
   if (v === undefined) return new Float32Array(m).fill(fill);
@@ -74,17 +75,16 @@ function paramVector(op: string, name: string, v: Float32Array | undefined, m: n
 /**
  * Inference BatchNorm over `[n, m]` rows (feature j in column j): y = (x − mean)/√(variance + ε)·γ + β.
  * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_NONFINITE, E_ARGUMENT
- * @example batchNorm(x, [32, 512], { mean, variance, gamma, beta })
+ * @example batchNorm(x, [32, 512], { runningMean, runningVariance, gamma, beta })
  */
 export function batchNorm(x: Float32Array, shape: Shape2D, options: BatchNormOptions): Float32Array {
   const op = 'batchNorm';
   const [n, m] = checkMatrix(op, 'x', x, shape);
-  if (!options || options.mean === undefined || options.variance === undefined) {
-    throw new TStarError('E_ARGUMENT', `${op}: options { mean, variance } are required`);
+  if (!options || typeof options !== 'object' || options.runningMean === undefined || options.runningVariance === undefined) {
+    throw new TStarError('E_ARGUMENT', `${op}: options { runningMean, runningVariance } are required`);
   }
-  const mean = paramVector(op, 'mean', options.mean, m, 0);
-  const variance = paramVector(op, 'variance', options.variance, m, 0);
-  for (let j = 0; j < m; j++) if (variance[j] < 0) throw new TStarError('E_ARGUMENT', `${op}: variance[${j}] is ${variance[j]}, expected ≥ 0`);
+  const mean = paramVector(op, 'runningMean', options.runningMean, m, 0);
+  const variance = checkVariance(op, paramVector(op, 'runningVariance', options.runningVariance, m, 0));
   const gamma = paramVector(op, 'gamma', options.gamma, m, 1);
   const beta = paramVector(op, 'beta', options.beta, m, 0);
   const epsilon = checkEpsilon(op, options.epsilon);
@@ -98,32 +98,38 @@ export function batchNorm(x: Float32Array, shape: Shape2D, options: BatchNormOpt
   const shiftPtr = put(beta);
   const scale = f32(scalePtr, m);
   for (let j = 0; j < m; j++) scale[j] = gamma[j] / Math.sqrt(variance[j] + epsilon);
-  check(op, (wasm().batchNormApply as ApplyKernel)(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr));
+  check(op, wasm().batchNormApply(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr));
   return take(xPtr, x.length, out);
 }
 
 function checkEpsilon(op: string, epsilon: unknown): number {
-  const e = epsilon ?? 1e-5;
-  if (typeof e !== 'number' || !Number.isFinite(e) || !(e > 0)) throw new TStarError('E_ARGUMENT', `${op}: epsilon must be a finite number > 0, got ${String(e)}`);
-  return e;
+  return checkPositive(op, 'epsilon', epsilon ?? 1e-5);
+}
+
+function checkVariance(op: string, variance: Float32Array): Float32Array {
+  for (let j = 0; j < variance.length; j++) {
+    if (variance[j] < 0) throw new TStarError('E_ARGUMENT', `${op}: runningVariance[${j}] is ${variance[j]}, expected ≥ 0`);
+  }
+  return variance;
 }
 
 /**
  * Training-mode BatchNorm: normalises with the batch's own mean and biased variance, updates
- * `state.runningMean`/`state.runningVar` in place (PyTorch semantics: unbiased variance in the running
+ * `state.runningMean`/`state.runningVariance` in place (PyTorch semantics: unbiased variance in the running
  * estimate), and returns what `batchNormBackward` needs. Nothing is updated when it throws.
  * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_NONFINITE, E_EMPTY (fewer than 2 rows), E_ARGUMENT
- * @example const { y, cache } = batchNormTrain(x, [64, 512], { runningMean, runningVar }, { momentum: 0.1 })
+ * @example const { y, cache } = batchNormTrain(x, [64, 512], { runningMean, runningVariance }, { momentum: 0.1 })
  */
 export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNormState, options: BatchNormTrainOptions = {}): BatchNormTrainResult {
   const op = 'batchNormTrain';
   const [n, m] = checkMatrix(op, 'x', x, shape);
   if (n < 2) throw new TStarError('E_EMPTY', `${op}: batch statistics need at least 2 rows, got ${n}`);
-  if (!state) throw new TStarError('E_ARGUMENT', `${op}: state { runningMean, runningVar } is required`);
+  if (!state || typeof state !== 'object') throw new TStarError('E_ARGUMENT', `${op}: state { runningMean, runningVariance } is required`);
+  checkOptions(op, options);
   const runningMean = checkVector(op, 'runningMean', state.runningMean, m);
-  const runningVar = checkVector(op, 'runningVar', state.runningVar, m);
+  const runningVar = checkVariance(op, checkVector(op, 'runningVariance', state.runningVariance, m));
   checkFinite(op, 'runningMean', runningMean);
-  checkFinite(op, 'runningVar', runningVar);
+  checkFinite(op, 'runningVariance', runningVar);
   const gamma = paramVector(op, 'gamma', state.gamma, m, 1);
   const beta = paramVector(op, 'beta', state.beta, m, 0);
   const momentum = checkNumber(op, 'momentum', options.momentum ?? 0.1, 0, 1);
@@ -137,7 +143,7 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
   const meanPtr = alloc(m * 4);
   const scalePtr = alloc(m * 4);
   const shiftPtr = alloc(m * 4);
-  check(op, (wasm().batchNormStats as StatsKernel)(xPtr, n, m, mean64Ptr, var64Ptr));
+  check(op, wasm().batchNormStats(xPtr, n, m, mean64Ptr, var64Ptr));
   const mean64 = f64(mean64Ptr, m).slice();
   const var64 = f64(var64Ptr, m).slice();
   const invStd = var64.map((v) => 1 / Math.sqrt(v + epsilon));
@@ -148,7 +154,7 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
     // The f32 mean is off by μ − μ_f32; fold that into the shift so y keeps f64 accuracy.
     shift[j] = beta[j] + (meanF[j] - mean64[j]) * scale[j];
   }
-  check(op, (wasm().batchNormApply as ApplyKernel)(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr));
+  check(op, wasm().batchNormApply(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr));
   const y = take(xPtr, x.length, out);
 
   const unbiased = n / (n - 1);
@@ -168,15 +174,17 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
 /**
  * Gradients of training-mode BatchNorm from the upstream gradient `dy` and `batchNormTrain`'s cache.
  * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_NONFINITE, E_ARGUMENT
- * @example const { dx, dgamma, dbeta } = batchNormBackward(dy, cache)
+ * @example const { dx, dGamma, dBeta } = batchNormBackward(dy, cache)
  */
-export function batchNormBackward(dy: Float32Array, cache: BatchNormCache): BatchNormGradients {
+export function batchNormBackward(dy: Float32Array, cache: BatchNormCache, options: BatchNormBackwardOptions = {}): BatchNormGradients {
   const op = 'batchNormBackward';
+  checkOptions(op, options);
   if (!cache || !(cache.mean instanceof Float64Array) || !(cache.invStd instanceof Float64Array) || !(cache.gamma instanceof Float64Array)) {
     throw new TStarError('E_ARGUMENT', `${op}: cache must be the one returned by batchNormTrain`);
   }
   const [n, m] = checkMatrix(op, 'x', cache.x, cache.shape);
   checkMatrix(op, 'dy', dy, cache.shape);
+  const out = checkOut(op, options.out, n * m);
   arenaReset();
   const dyPtr = put(dy);
   const xPtr = put(cache.x);
@@ -186,6 +194,6 @@ export function batchNormBackward(dy: Float32Array, cache: BatchNormCache): Batc
   const gammaPtr = put(cache.gamma);
   const dgPtr = alloc(m * 8);
   const dbPtr = alloc(m * 8);
-  check(op, (wasm().batchNormBackward as BackwardKernel)(dyPtr, xPtr, dxPtr, n, m, meanPtr, invPtr, gammaPtr, dgPtr, dbPtr));
-  return { dx: take(dxPtr, n * m), dgamma: Float32Array.from(f64(dgPtr, m)), dbeta: Float32Array.from(f64(dbPtr, m)) };
+  check(op, wasm().batchNormBackward(dyPtr, xPtr, dxPtr, n, m, meanPtr, invPtr, gammaPtr, dgPtr, dbPtr));
+  return { dx: take(dxPtr, n * m, out), dGamma: Float32Array.from(f64(dgPtr, m)), dBeta: Float32Array.from(f64(dbPtr, m)) };
 }

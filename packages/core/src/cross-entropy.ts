@@ -1,7 +1,7 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, f64, put, take } from './memory.js';
-import { checkLabels, checkMatrix, checkNumber, checkTemperature, checkVector, typeName, type Shape2D } from './validate.js';
+import { checkFinite, checkLabels, checkMatrix, checkNumber, checkOptions, checkOut, checkTemperature, checkVector, typeName, type Shape2D } from './validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -18,6 +18,14 @@ export interface CrossEntropyOptions {
   weights?: Float32Array;
   /** Also return dL/dlogits and dL/dT. Default false. */
   grad?: boolean;
+  /**
+   * The gradient flowing into the loss, as an autograd system hands it to a custom gradient: a number for
+   * 'mean'/'sum', a number or one value per row (Float32Array, length rows) for 'none'. `grad` and
+   * `dTemperature` are multiplied by it. Default 1.
+   */
+  upstream?: number | Float32Array;
+  /** Receives dL/dlogits (same length as logits) instead of a new array; needs `grad: true`. */
+  gradOut?: Float32Array;
 }
 
 export interface CrossEntropyResult<L extends number | Float32Array = number> {
@@ -27,6 +35,12 @@ export interface CrossEntropyResult<L extends number | Float32Array = number> {
   grad?: Float32Array;
   /** dL/dT, analytic. */
   dTemperature?: number;
+}
+
+/** A result with gradients: what `crossEntropy` returns when called with `grad: true`. */
+export interface CrossEntropyGradResult<L extends number | Float32Array = number> extends CrossEntropyResult<L> {
+  grad: Float32Array;
+  dTemperature: number;
 }
 
 const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
@@ -40,10 +54,13 @@ const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
  * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_TEMPERATURE, E_NONFINITE, E_LABEL, E_EMPTY, E_ARGUMENT
  * @example crossEntropy(logits, [32, 10], labels, { temperature: 2, grad: true })
  */
+export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { reduction: 'none'; grad: true }): CrossEntropyGradResult<Float32Array>;
 export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { reduction: 'none' }): CrossEntropyResult<Float32Array>;
+export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { grad: true }): CrossEntropyGradResult<number>;
 export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options?: CrossEntropyOptions): CrossEntropyResult<number>;
 export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions = {}): CrossEntropyResult<number | Float32Array> {
   const op = 'crossEntropy';
+  checkOptions(op, options);
   const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
   const temperature = checkTemperature(op, options.temperature ?? 1);
   const reduction = options.reduction ?? 'mean';
@@ -56,6 +73,9 @@ export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32
   const weights = options.weights === undefined ? undefined : checkWeights(op, options.weights, cols);
   const soft = checkTarget(op, target, rows, cols, ignoreIndex);
   const wantGrad = options.grad === true;
+  const upstream = checkUpstream(op, options.upstream, reduction, rows);
+  if (options.gradOut !== undefined && !wantGrad) throw new TStarError('E_ARGUMENT', `${op}: gradOut needs grad: true`);
+  const gradOut = checkOut(op, options.gradOut, logits.length);
 
   let denominator = rows;
   if (!soft) {
@@ -68,10 +88,11 @@ export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32
   if (reduction === 'mean' && !(denominator > 0)) {
     throw new TStarError('E_EMPTY', `${op}: a mean needs at least one non-ignored row with non-zero weight, got ${rows} row(s)`);
   }
-  const gScale = reduction === 'mean' ? 1 / denominator : 1;
+  const lossScale = reduction === 'mean' ? 1 / denominator : 1;
+  const gScale = lossScale * (typeof upstream === 'number' ? upstream : 1);
   const n = rows * cols;
   if (n === 0) {
-    return { loss: reduction === 'none' ? new Float32Array(0) : 0, ...(wantGrad ? { grad: new Float32Array(0), dTemperature: 0 } : {}) };
+    return { loss: reduction === 'none' ? new Float32Array(0) : 0, ...(wantGrad ? { grad: gradOut ?? new Float32Array(0), dTemperature: 0 } : {}) };
   }
 
   arenaReset();
@@ -81,10 +102,11 @@ export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32
   const lossPtr = alloc(rows * 8);
   const gPtr = wantGrad ? alloc(n * 4) : 0;
   const dTPtr = wantGrad ? alloc(8) : 0;
+  const rowScalePtr = wantGrad && upstream instanceof Float32Array ? put(Float64Array.from(upstream)) : 0;
   const w = wasm();
   const status = soft
-    ? (w.crossEntropySoft as SoftKernel)(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, lossPtr, gPtr, gScale, dTPtr)
-    : (w.crossEntropyLabels as LabelKernel)(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, ignoreIndex, lossPtr, gPtr, gScale, dTPtr);
+    ? w.crossEntropySoft(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, lossPtr, gPtr, gScale, rowScalePtr, dTPtr)
+    : w.crossEntropyLabels(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, ignoreIndex, lossPtr, gPtr, gScale, rowScalePtr, dTPtr);
   check(op, status);
 
   const rowLoss = f64(lossPtr, rows);
@@ -93,15 +115,25 @@ export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32
   else {
     let sum = 0;
     for (let r = 0; r < rows; r++) sum += rowLoss[r];
-    loss = sum * gScale;
+    loss = sum * lossScale;
   }
   if (!wantGrad) return { loss };
   const dTemperature = f64(dTPtr, 1)[0];
-  return { loss, grad: take(gPtr, n), dTemperature };
+  return { loss, grad: take(gPtr, n, gradOut), dTemperature };
 }
 
-type LabelKernel = (x: number, rows: number, cols: number, invT: number, labels: number, weights: number, smoothing: number, ignoreIndex: number, loss: number, g: number, gScale: number, dT: number) => number;
-type SoftKernel = (x: number, rows: number, cols: number, invT: number, targets: number, weights: number, smoothing: number, loss: number, g: number, gScale: number, dT: number) => number;
+function checkUpstream(op: string, upstream: unknown, reduction: Reduction, rows: number): number | Float32Array {
+  if (upstream === undefined) return 1;
+  if (typeof upstream === 'number') {
+    if (!Number.isFinite(upstream)) throw new TStarError('E_NONFINITE', `${op}: upstream must be a finite number, got ${upstream}`);
+    return upstream;
+  }
+  if (!(upstream instanceof Float32Array)) throw new TStarError('E_DTYPE', `${op}: upstream must be a number or a Float32Array, got ${typeName(upstream)}`);
+  if (reduction !== 'none') throw new TStarError('E_SHAPE', `${op}: a per-row upstream gradient needs reduction 'none' (got '${reduction}'); pass a number`);
+  checkVector(op, 'upstream', upstream, rows);
+  checkFinite(op, 'upstream', upstream);
+  return upstream;
+}
 
 function checkWeights(op: string, weights: unknown, cols: number): Float32Array {
   const w = checkVector(op, 'weights', weights, cols);

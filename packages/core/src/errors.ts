@@ -1,14 +1,20 @@
-/** Stable error codes; each names one class of caller mistake or host failure. */
+/**
+ * Stable error codes; each names one class of caller mistake or host failure. `E_NONFINITE`: NaN or ±Infinity
+ * where a finite value is needed; `E_MASKED`: a row whose every entry is −Infinity (no distribution exists);
+ * `E_MODEL`: a model an adapter cannot use (corrupt bytes, no float logits, no recognisable head).
+ */
 export type TStarErrorCode =
   | 'E_SHAPE'
   | 'E_DTYPE'
   | 'E_NONFINITE'
+  | 'E_MASKED'
   | 'E_TEMPERATURE'
   | 'E_LABEL'
   | 'E_EMPTY'
   | 'E_MEMORY'
   | 'E_INIT'
   | 'E_ARGUMENT'
+  | 'E_MODEL'
   | 'E_INTERNAL';
 
 /** The one error type tstar throws: `code` is stable, `message` names the op, the expectation and what arrived. */
@@ -32,7 +38,20 @@ export interface KernelStatus {
 /** Turns a kernel's non-zero status into the caller-facing error; `what` names the failing row or element. */
 export function statusError(op: string, status: number, codes: KernelStatus, what: string): TStarError {
   if (status === codes.nonFinite) return new TStarError('E_NONFINITE', `${op}: ${what} holds NaN or +Infinity`);
-  if (status === codes.masked) return new TStarError('E_NONFINITE', `${op}: ${what} is entirely -Infinity (every entry masked)`);
+  if (status === codes.masked) return new TStarError('E_MASKED', `${op}: ${what} is entirely -Infinity (every entry masked)`);
   if (status === codes.label) return new TStarError('E_LABEL', `${op}: ${what} puts its target on a -Infinity (masked) logit`);
   return new TStarError('E_INTERNAL', `${op}: kernel returned unknown status ${status}`);
+}
+
+/** Stable warning codes: findings that do not stop a call but that a caller should see. */
+export type TStarWarningCode =
+  | 'W_NOT_CONVERGED'
+  | 'W_AT_BOUND'
+  | 'W_SEPARATED'
+  | 'W_CLIPPED';
+
+/** A non-fatal finding, returned in a result's `warnings` (the core never prints). */
+export interface TStarWarning {
+  code: TStarWarningCode;
+  message: string;
 }

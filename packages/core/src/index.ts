@@ -1,8 +1,13 @@
 export { init, initSync, isInitialized, type InitSource } from './load.js';
-export { TStarError, type TStarErrorCode } from './errors.js';
+export { TStarError, type TStarErrorCode, type TStarWarning, type TStarWarningCode } from './errors.js';
 export type { Shape2D } from './validate.js';
-export { softmax, logSoftmax, softmaxBackward, type SoftmaxOptions } from './softmax.js';
-export { crossEntropy, type CrossEntropyOptions, type CrossEntropyResult, type Reduction } from './cross-entropy.js';
+export { seededRandom } from './random.js';
+export { float16ToFloat32 } from './float16.js';
+export { softmax, logSoftmax, softmaxBackward, type SoftmaxOptions, type SoftmaxBackwardOptions, type SoftmaxBackwardResult } from './softmax.js';
+export {
+  crossEntropy,
+  type CrossEntropyOptions, type CrossEntropyResult, type CrossEntropyGradResult, type Reduction,
+} from './cross-entropy.js';
 export {
   optimalTemperature, fitCoefficients, DEFAULT_COEFFICIENTS, CSG_FLOOR,
   type TemperatureCoefficients, type OptimalTemperatureInput, type OptimalTemperature,
@@ -10,8 +15,16 @@ export {
 } from './optimal.js';
 export {
   temperatureObjective, mergeTemperatureObjectives, fitTemperature, fitTemperatureWith, fitTemperatureWithAsync,
-  type TemperatureObjective, type TemperatureObjectiveFn, type FitTemperatureOptions, type TemperatureFit,
+  type TemperatureObjective, type TemperatureObjectiveOptions, type TemperatureObjectiveFn, type FitTemperatureOptions, type TemperatureFit,
 } from './temperature.js';
+export {
+  resolveTemperature,
+  type TemperatureSpec, type ResolveTemperatureContext, type ResolvedTemperature,
+} from './resolve-temperature.js';
 export { calibrationMetrics, type CalibrationOptions, type CalibrationBin, type CalibrationMetrics } from './metrics.js';
 export { cumulativeSpectralGradient, csgFromSimilarity, type CsgOptions, type CsgResult, type CsgSpectrum, type CsgEmbedding } from './csg.js';
-export { batchNorm, batchNormTrain, batchNormBackward, type BatchNormOptions, type BatchNormState, type BatchNormTrainOptions, type BatchNormTrainResult, type BatchNormCache, type BatchNormGradients } from './batchnorm.js';
+export {
+  batchNorm, batchNormTrain, batchNormBackward,
+  type BatchNormOptions, type BatchNormState, type BatchNormTrainOptions, type BatchNormTrainResult,
+  type BatchNormCache, type BatchNormGradients, type BatchNormBackwardOptions,
+} from './batchnorm.js';

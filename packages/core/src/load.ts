@@ -1,8 +1,11 @@
 import { TStarError, type KernelStatus } from './errors.js';
+import type { TStarExports } from './exports.js';
+
+export type { TStarExports } from './exports.js';
 
 /**
- * Where the wasm comes from: a precompiled module (edge hosts), raw bytes, a URL, a fetch Response, or the
- * exports of an instance the host already made (Deno's `import * as wasm from './tstar.wasm'`).
+ * Where the wasm comes from: a precompiled module (edge hosts, workers handed one), raw bytes, a URL, a fetch
+ * Response, or the exports of an instance the host already made (Deno's `import * as wasm from './tstar.wasm'`).
  */
 export type InitSource =
   | { module: WebAssembly.Module }
@@ -11,55 +14,58 @@ export type InitSource =
   | { response: Response | PromiseLike<Response> }
   | { exports: object };
 
+/** What `init()`/`initSync()` use when given nothing; each host entry supplies its own (see README, "Loading"). */
+export type DefaultSource = () => InitSource;
+
 /**
- * The wasm beside this module (dist/tstar.wasm). The per-runtime entries in `entry/` that cannot take a URL
- * (workerd, edge-light, deno) name the same file in a static import, because their hosts only accept wasm that way.
- * A function, not a constant: workerd gives modules no URL, so evaluating this at import would throw there.
+ * The wasm beside this module (dist/tstar.wasm). Entries whose hosts only accept wasm through a static import
+ * (workerd, edge-light, deno) name the same file there. A function, not a constant: workerd gives modules no
+ * URL, so evaluating this at import would throw there.
  */
 export function wasmUrl(): URL {
   return new URL('./tstar.wasm', import.meta.url);
 }
 
-/** The kernels' wasm exports (assembly/index.ts). */
-export interface TStarExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  errorIndex(): number;
-  expElementwise(x: number, y: number, n: number): void;
-  softmax(x: number, y: number, rows: number, cols: number, invT: number): number;
-  logSoftmax(x: number, y: number, rows: number, cols: number, invT: number): number;
-  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number, invT: number): number;
-  [kernel: string]: unknown;
-}
-
 interface Loaded {
   exports: TStarExports;
   status: KernelStatus;
+  /** The source object it came from, so a repeated init with the same source is a no-op. */
+  origin: unknown;
 }
 
 let loaded: Loaded | undefined;
 let ready: Promise<void> | undefined;
+let defaultSource: DefaultSource = () => ({ url: wasmUrl() });
 
-const imports: WebAssembly.Imports = {
-  env: {
-    abort(): never {
-      throw new TStarError('E_INTERNAL', 'tstar.wasm aborted');
-    },
-  },
-};
+// tstar.wasm imports nothing (stub runtime, no asserts), so nothing is passed in.
+const imports: WebAssembly.Imports = {};
 
-function adopt(instance: { exports: object }): void {
-  const exports = instance.exports as unknown as TStarExports;
+/**
+ * Sets what a bare `init()` loads. Host entries call this at import; it never instantiates anything, so an
+ * explicit `init(source)`/`initSync(source)` made before the first bare init always wins.
+ */
+export function setDefaultSource(source: DefaultSource): void {
+  defaultSource = source;
+}
+
+// A module from another realm (edge-runtime's VM, bundler sandboxes) fails `instanceof`, so ask its tag.
+function isModule(value: unknown): boolean {
+  return value instanceof WebAssembly.Module || Object.prototype.toString.call(value) === '[object WebAssembly.Module]';
+}
+
+function adopt(instance: { exports: object }, origin: unknown): void {
+  const exports = instance.exports as unknown as TStarExports & Record<string, unknown>;
   // A host's ES-module integration (Deno) hands globals over as plain numbers; an Instance, as Global objects.
   const global = (name: string): number => {
     const value = exports[name];
     return typeof value === 'number' ? value : ((value as WebAssembly.Global).value as number);
   };
-  if (!(exports.memory instanceof WebAssembly.Memory) || typeof exports.heapBase !== 'function') {
+  if (typeof exports.heapBase !== 'function' || typeof exports.memory?.grow !== 'function') {
     throw new Error('the given exports are not those of tstar.wasm');
   }
   loaded = {
     exports,
+    origin,
     status: { ok: global('OK'), nonFinite: global('E_NONFINITE'), masked: global('E_MASKED'), label: global('E_LABEL') },
   };
 }
@@ -70,11 +76,16 @@ function initError(cause: unknown): TStarError {
   return new TStarError('E_INIT', `init: could not load tstar.wasm (${detail})`, { cause });
 }
 
+// Set by the Node entry, so this file (the browser entry's loader) imports nothing from node: and bundles anywhere.
+let readFile: ((url: URL) => BufferSource) | undefined;
+
+/** Lets a host entry read `file:` URLs (fetch cannot). */
+export function setFileReader(read: (url: URL) => BufferSource): void {
+  readFile = read;
+}
+
 async function fromUrl(url: URL): Promise<WebAssembly.Instance> {
-  if (url.protocol === 'file:') {
-    const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
-    return (await WebAssembly.instantiate(await readFile(url), imports)).instance;
-  }
+  if (url.protocol === 'file:' && readFile) return (await WebAssembly.instantiate(readFile(url), imports)).instance;
   return fromResponse(fetch(url));
 }
 
@@ -88,33 +99,63 @@ async function fromResponse(response: Response | PromiseLike<Response>): Promise
   return (await WebAssembly.instantiate(await res.arrayBuffer(), imports)).instance;
 }
 
-async function instantiate(source: InitSource): Promise<void> {
-  if ('module' in source) adopt(await WebAssembly.instantiate(source.module, imports));
-  else if ('bytes' in source) adopt((await WebAssembly.instantiate(source.bytes, imports)).instance);
-  else if ('response' in source) adopt(await fromResponse(source.response));
-  else if ('exports' in source) adopt(source);
-  else adopt(await fromUrl(new URL(source.url, import.meta.url)));
+function normalise(source: unknown, op: string): InitSource {
+  if (source === undefined) return defaultSource();
+  if (isModule(source)) return { module: source as WebAssembly.Module };
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return { bytes: source as BufferSource };
+  if (source !== null && typeof source === 'object') {
+    const s = source as Record<string, unknown>;
+    if ('module' in s) {
+      if (!isModule(s.module)) throw new TStarError('E_INIT', `${op}: { module } must hold a WebAssembly.Module`);
+      return s as InitSource;
+    }
+    if ('bytes' in s || 'url' in s || 'response' in s || 'exports' in s) return s as InitSource;
+  }
+  throw new TStarError('E_INIT', `${op}: expected a WebAssembly.Module, bytes, or { module | bytes | url | response | exports }`);
 }
 
-function normalise(source: InitSource | WebAssembly.Module | BufferSource | undefined): InitSource {
-  if (source === undefined) return { url: wasmUrl() };
-  if (source instanceof WebAssembly.Module) return { module: source };
-  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return { bytes: source };
-  return source as InitSource;
+// The identity a repeated init is compared by: the module, bytes, URL text, response or exports object.
+function originOf(source: InitSource): unknown {
+  if ('module' in source) return source.module;
+  if ('bytes' in source) return source.bytes;
+  if ('url' in source) return String(source.url);
+  if ('response' in source) return source.response;
+  return source.exports;
+}
+
+function alreadyLoaded(op: string, source: unknown): boolean {
+  if (!loaded) return false;
+  if (source === undefined) return true;
+  const s = normalise(source, op);
+  if (originOf(s) === loaded.origin) return true;
+  throw new TStarError('E_INIT', `${op}: tstar is already initialised from another source; initialise once, before the first kernel call`);
+}
+
+async function instantiate(source: InitSource): Promise<void> {
+  const origin = originOf(source);
+  if ('module' in source) adopt(await WebAssembly.instantiate(source.module, imports), origin);
+  else if ('bytes' in source) adopt((await WebAssembly.instantiate(source.bytes, imports)).instance, origin);
+  else if ('response' in source) adopt(await fromResponse(source.response), origin);
+  else if ('exports' in source) adopt(source, origin);
+  else adopt(await fromUrl(new URL(source.url, import.meta.url)), origin);
 }
 
 /**
- * Loads tstar.wasm once; later calls return the same promise. With no argument it reads the wasm
- * beside this module (fs in Node, fetch + streaming compile elsewhere). Pass `{ module }` on hosts that
- * forbid compiling bytes (Cloudflare Workers, Vercel Edge), or `{ bytes }` when a bundler inlined the file.
- * Under the `workerd`, `edge-light`, `deno` and `node` export conditions the package is initialised at
- * import and this resolves at once. A failed init can be retried.
- * @throws {TStarError} E_INIT
+ * Loads tstar.wasm; required once before any kernel, in every host. With no argument it loads what the host's
+ * entry names (Node: the file beside the package; workerd/edge-light: the module the bundler imported; Deno:
+ * the imported instance; browsers: fetch + streaming compile of the file beside the module). An explicit
+ * source always wins over that default; a `WebAssembly.Module` is instantiated, never compiled again. Calling
+ * again with no source, or the same source, resolves at once; a failed init can be retried.
+ * @throws {TStarError} E_INIT (the wasm cannot be found, compiled or instantiated; or a different source after init)
  * @example await init();
  */
 export function init(source?: InitSource | WebAssembly.Module | BufferSource): Promise<void> {
-  if (loaded) return Promise.resolve();
-  ready ??= instantiate(normalise(source)).catch((cause: unknown) => {
+  try {
+    if (alreadyLoaded('init', source)) return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  ready ??= (async () => instantiate(normalise(source, 'init')))().catch((cause: unknown) => {
     ready = undefined;
     throw initError(cause);
   });
@@ -122,18 +163,24 @@ export function init(source?: InitSource | WebAssembly.Module | BufferSource): P
 }
 
 /**
- * Synchronous init for Node scripts and workers that already hold the bytes or the compiled module.
+ * Synchronous init for scripts and workers. With no argument it uses the host's default when that can be done
+ * synchronously (Node, workerd, edge-light, Deno); in browsers pass a module or bytes, or `await init()`.
+ * A worker handed the compiled `WebAssembly.Module` instantiates it and compiles nothing.
  * @throws {TStarError} E_INIT
- * @example initSync(readFileSync(new URL(import.meta.resolve('@tstar/core/tstar.wasm'))));
+ * @example initSync(await WebAssembly.compile(bytes));
  */
-export function initSync(source: WebAssembly.Module | BufferSource | { module: WebAssembly.Module } | { bytes: BufferSource } | { exports: object }): void {
-  if (loaded) return;
+export function initSync(source?: WebAssembly.Module | BufferSource | { module: WebAssembly.Module } | { bytes: BufferSource } | { exports: object }): void {
+  if (alreadyLoaded('initSync', source)) return;
   try {
-    const s = normalise(source as InitSource);
-    if ('exports' in s) return adopt(s);
-    const module = 'module' in s ? s.module : 'bytes' in s ? new WebAssembly.Module(s.bytes) : undefined;
-    if (!module) throw new Error('initSync takes a WebAssembly.Module, bytes or an instance\'s exports');
-    adopt(new WebAssembly.Instance(module, imports));
+    const s = normalise(source, 'initSync');
+    const origin = originOf(s);
+    if ('exports' in s) return adopt(s, origin);
+    let module: WebAssembly.Module;
+    if ('module' in s) module = s.module;
+    else if ('bytes' in s) module = new WebAssembly.Module(s.bytes);
+    else if ('url' in s && readFile && new URL(s.url, import.meta.url).protocol === 'file:') module = new WebAssembly.Module(readFile(new URL(s.url, import.meta.url)));
+    else throw new Error('this host loads the wasm asynchronously: use `await init()`, or pass initSync a WebAssembly.Module or bytes');
+    adopt(new WebAssembly.Instance(module, imports), origin);
   } catch (cause) {
     throw initError(cause);
   }

@@ -59,15 +59,27 @@ export function put(data: Float32Array | Int32Array | Float64Array): number {
   return ptr;
 }
 
+/** Copies several arrays into fresh arena blocks; returns their pointers in order. */
+export function putAll(...data: (Float32Array | Int32Array | Float64Array)[]): number[] {
+  return data.map(put);
+}
+
 /** A view of `length` floats at `ptr`; valid until the next alloc that grows memory. */
 export function f32(ptr: number, length: number): Float32Array {
   refresh(wasm());
   return F32.subarray(ptr >>> 2, (ptr >>> 2) + length);
 }
 
+/** A view of `length` doubles at `ptr`; valid until the next alloc that grows memory. */
 export function f64(ptr: number, length: number): Float64Array {
   refresh(wasm());
   return F64.subarray(ptr >>> 3, (ptr >>> 3) + length);
+}
+
+/** A view of `length` 32-bit integers at `ptr`; valid until the next alloc that grows memory. */
+export function i32(ptr: number, length: number): Int32Array {
+  refresh(wasm());
+  return I32.subarray(ptr >>> 2, (ptr >>> 2) + length);
 }
 
 type Allocate = (length: number) => Float32Array;
@@ -95,7 +107,7 @@ export function check(op: string, status: number, unit = 'row'): void {
   if (status !== codes.ok) throw statusError(op, status, codes, `${unit} ${wasm().errorIndex()}`);
 }
 
-type RowKernel = (x: number, y: number, rows: number, cols: number, invT: number) => number;
+type RowKernel = TStarExports['softmax'];
 
 /** The shared shape of a row-wise kernel: copy x in, run in place, map status, copy out. */
 export function runRows(op: string, kernel: RowKernel, x: Float32Array, rows: number, cols: number, invT: number, out?: Float32Array): Float32Array {

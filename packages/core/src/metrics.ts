@@ -1,15 +1,15 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
-import { alloc, arenaReset, check, f64, put } from './memory.js';
-import { checkLabels, checkMatrix, checkTemperature, type Shape2D } from './validate.js';
+import { alloc, arenaReset, check, f64, i32, put } from './memory.js';
+import { checkInteger, checkLabels, checkMatrix, checkOptions, checkTemperature, type Shape2D } from './validate.js';
 
 export interface CalibrationOptions {
   /** What the matrix holds: 'logits' (default; softmax is applied) or 'probabilities' (rows summing to 1). */
   inputs?: 'logits' | 'probabilities';
   /** Divides the logits before the softmax; finite and > 0. Default 1. Logits only. */
   temperature?: number;
-  /** Number of equal-width confidence bins on [0, 1]. Default 15 (Guo et al. 2017). */
-  bins?: number;
+  /** Number of equal-width confidence bins on [0, 1], in [1, 1e6]. Default 15 (Guo et al. 2017). */
+  binCount?: number;
   /** Probabilities only: how far a row sum may stray from 1, and an entry above 1. Default 1e-3. */
   sumTolerance?: number;
 }
@@ -39,19 +39,18 @@ export interface CalibrationMetrics {
   bins: CalibrationBin[];
 }
 
-type MetricsKernel = (x: number, labels: number, rows: number, cols: number, param: number, conf: number, correct: number, sums: number) => number;
-
 /**
  * Calibration of a classifier's softmax outputs against labels: accuracy, NLL, Brier score, and ECE / MCE over
  * equal-width confidence bins (Guo et al. 2017), where confidence is the largest probability of a row.
  * Per-row softmax, argmax, ln p_y and Brier run in one WASM pass; binning runs here.
  * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_EMPTY (no rows), E_TEMPERATURE, E_LABEL (out of range, or on a
- * masked logit), E_NONFINITE (NaN, +Infinity, a row of only −Infinity logits, a non-finite probability),
+ * masked logit), E_NONFINITE (NaN, +Infinity, a non-finite probability), E_MASKED (a row of only −Infinity logits),
  * E_ARGUMENT (bad options, or probabilities outside [0, 1] or rows not summing to 1)
  * @example calibrationMetrics(logits, [1000, 10], labels, { temperature: fitTemperature(logits, [1000, 10], labels).temperature }).ece
  */
 export function calibrationMetrics(input: Float32Array, shape: Shape2D, labels: Int32Array, options: CalibrationOptions = {}): CalibrationMetrics {
   const op = 'calibrationMetrics';
+  checkOptions(op, options);
   const [rows, cols] = checkMatrix(op, 'input', input, shape);
   checkLabels(op, labels, rows, cols);
   const kind = options.inputs ?? 'logits';
@@ -60,10 +59,7 @@ export function calibrationMetrics(input: Float32Array, shape: Shape2D, labels: 
   if (kind === 'probabilities' && temperature !== 1) {
     throw new TStarError('E_ARGUMENT', `${op}: temperature applies to logits; for probabilities pass their logarithms with inputs: 'logits'`);
   }
-  const binCount = options.bins ?? 15;
-  if (typeof binCount !== 'number' || !Number.isSafeInteger(binCount) || binCount < 1 || binCount > 1e6) {
-    throw new TStarError('E_ARGUMENT', `${op}: bins must be an integer in [1, 1e6], got ${String(binCount)}`);
-  }
+  const binCount = checkInteger(op, 'binCount', options.binCount, 15, 1, 1e6);
   const tol = options.sumTolerance ?? 1e-3;
   if (typeof tol !== 'number' || !(tol >= 0) || !(tol < 1)) throw new TStarError('E_ARGUMENT', `${op}: sumTolerance must be a number in [0, 1), got ${String(tol)}`);
   if (rows === 0) throw new TStarError('E_EMPTY', `${op}: no rows to measure`);
@@ -75,7 +71,7 @@ export function calibrationMetrics(input: Float32Array, shape: Shape2D, labels: 
   const correctPtr = alloc(rows * 4);
   const sumsPtr = alloc(32);
   const w = wasm();
-  const kernel = (kind === 'logits' ? w.metricsLogits : w.metricsProbabilities) as MetricsKernel;
+  const kernel = kind === 'logits' ? w.metricsLogits : w.metricsProbabilities;
   check(op, kernel(xPtr, yPtr, rows, cols, kind === 'logits' ? 1 / temperature : tol, confPtr, correctPtr, sumsPtr));
   const [nllSum, brierSum, badRow, reason] = f64(sumsPtr, 4);
   if (kind === 'probabilities' && badRow >= 0) {
@@ -85,7 +81,7 @@ export function calibrationMetrics(input: Float32Array, shape: Shape2D, labels: 
   }
 
   const conf = f64(confPtr, rows);
-  const correct = new Int32Array(w.memory.buffer, correctPtr, rows);
+  const correct = i32(correctPtr, rows);
   const count = new Float64Array(binCount), confSum = new Float64Array(binCount), hits = new Float64Array(binCount);
   let right = 0;
   for (let r = 0; r < rows; r++) {

@@ -1,4 +1,5 @@
 import { TStarError } from './errors.js';
+import { checkInteger } from './validate.js';
 
 /**
  * Coefficients of the temperature rule T̂* = clip(α·√M + β + γ·ln(CSG) + δ·ln(CN), floor, ceiling)
@@ -72,13 +73,6 @@ export interface OptimalTemperature {
 
 const OP = 'optimalTemperature';
 
-function checkInteger(op: string, name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new TStarError('E_ARGUMENT', `${op}: ${name} must be an integer ≥ ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
 function checkCsg(op: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new TStarError('E_ARGUMENT', `${op}: csg must be a finite number ≥ 0, got ${String(value)}`);
@@ -121,8 +115,8 @@ function resolveCoefficients(op: string, overrides: unknown): TemperatureCoeffic
  */
 export function optimalTemperature(input: OptimalTemperatureInput): OptimalTemperature {
   if (typeof input !== 'object' || input === null) throw new TStarError('E_ARGUMENT', `${OP}: expected { featureDim, numClasses?, csg?, coefficients? }, got ${String(input)}`);
-  const featureDim = checkInteger(OP, 'featureDim', input.featureDim, 1);
-  const numClasses = input.numClasses === undefined ? undefined : checkInteger(OP, 'numClasses', input.numClasses, 2);
+  const featureDim = checkInteger(OP, 'featureDim', input.featureDim, undefined, 1);
+  const numClasses = input.numClasses === undefined ? undefined : checkInteger(OP, 'numClasses', input.numClasses, undefined, 2);
   const csg = input.csg === undefined ? undefined : checkCsg(OP, input.csg);
   const coefficients = resolveCoefficients(OP, input.coefficients);
   const base = coefficients.alpha * Math.sqrt(featureDim) + coefficients.beta;
@@ -131,6 +125,9 @@ export function optimalTemperature(input: OptimalTemperatureInput): OptimalTempe
   const classTerm = numClasses === undefined || coefficients.delta === 0 ? 0 : coefficients.delta * Math.log(numClasses);
   const sum = base + csgTerm + classTerm;
   const temperature = Math.min(Math.max(sum, coefficients.floor), coefficients.ceiling);
+  if (!Number.isFinite(temperature) || !(temperature > 0)) {
+    throw new TStarError('E_ARGUMENT', `${OP}: T̂* = ${temperature} from these coefficients is not a finite temperature > 0 (raise coefficients.floor, or check α, β)`);
+  }
   return { temperature, base, csgTerm, classTerm, clipped: temperature !== sum, coefficients, csgFloor: CSG_FLOOR };
 }
 
@@ -196,8 +193,8 @@ export function fitCoefficients(rows: readonly CoefficientRow[], options: FitCoe
   if (!Array.isArray(rows)) throw new TStarError('E_ARGUMENT', `${FIT}: rows must be an array, got ${String(rows)}`);
   rows.forEach((row, i) => {
     if (typeof row !== 'object' || row === null) throw new TStarError('E_ARGUMENT', `${FIT}: row ${i} must be an object, got ${String(row)}`);
-    checkInteger(`${FIT}: row ${i}`, 'featureDim', row.featureDim, 1);
-    if (row.numClasses !== undefined) checkInteger(`${FIT}: row ${i}`, 'numClasses', row.numClasses, 2);
+    checkInteger(`${FIT}: row ${i}`, 'featureDim', row.featureDim, undefined, 1);
+    if (row.numClasses !== undefined) checkInteger(`${FIT}: row ${i}`, 'numClasses', row.numClasses, undefined, 2);
     if (row.csg !== undefined) checkCsg(`${FIT}: row ${i}`, row.csg);
     if (typeof row.temperature !== 'number' || !Number.isFinite(row.temperature) || row.temperature <= 0) {
       throw new TStarError('E_ARGUMENT', `${FIT}: row ${i}: temperature must be a finite number > 0, got ${String(row.temperature)}`);

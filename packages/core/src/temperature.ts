@@ -1,7 +1,7 @@
-import { TStarError } from './errors.js';
+import { TStarError, type TStarWarning } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, f64, put } from './memory.js';
-import { checkLabels, checkMatrix, checkTemperature, type Shape2D } from './validate.js';
+import { checkInteger, checkLabels, checkMatrix, checkPositive, checkTemperature, typeName, type Shape2D } from './validate.js';
 
 /**
  * Sufficient sums of the NLL over a set of rows at one temperature T: sums over rows of NLL(T), dNLL/dT and
@@ -18,32 +18,41 @@ export interface TemperatureObjective {
 export type TemperatureObjectiveFn = (temperature: number) => TemperatureObjective;
 
 export interface FitTemperatureOptions {
-  /** Starting temperature; nllBefore is measured here. Default 1. */
-  init?: number;
+  /** Starting temperature, in [1e-6, 1e6]; nllBefore is measured here. Default 1. */
+  initialTemperature?: number;
   /** Stop when a step changes ln T by at most this (a relative change in T). Default 1e-6. */
   tolerance?: number;
-  /** Most objective evaluations, the one at `init` included. Default 100. */
-  maxIterations?: number;
+  /** Most objective evaluations, the one at `initialTemperature` included. Default 100. */
+  maxEvaluations?: number;
+}
+
+export interface TemperatureObjectiveOptions {
+  /** The temperature the sums are taken at; finite and > 0. */
+  temperature: number;
 }
 
 export interface TemperatureFit {
   /** The fitted temperature: divide the logits by it. */
   temperature: number;
-  /** Mean NLL at `init`. */
+  /** Mean NLL at `initialTemperature`. */
   nllBefore: number;
   /** Mean NLL at `temperature`. */
   nllAfter: number;
-  /** Objective evaluations used, the one at `init` included. */
-  iterations: number;
+  /** Objective evaluations used, the one at `initialTemperature` included. */
+  evaluations: number;
   /**
-   * False when maxIterations ran out, or when the optimum is not finite: the NLL still decreases at a search
+   * False when maxEvaluations ran out, or when the optimum is not finite: the NLL still decreases at a search
    * bound (T = 1e-6 or 1e6) or has reached 0. Logits that rank every label first have their optimum at T → 0;
    * logits whose labels score below the row mean on balance have it at T → ∞.
    */
   converged: boolean;
+  /**
+   * Why the fit is not to be trusted as is, when it is not: `W_NOT_CONVERGED` (maxEvaluations ran out),
+   * `W_AT_BOUND` (stopped at a search bound: the optimum is at T → 0 or T → ∞), `W_SEPARATED` (NLL reached 0:
+   * every label is ranked first, only T → 0 does better). Empty for a converged fit.
+   */
+  warnings: TStarWarning[];
 }
-
-type ObjectiveKernel = (x: number, labels: number, rows: number, cols: number, invT: number, out: number) => number;
 
 /** Copies logits and labels into the arena once; the returned function evaluates the sums at any T. */
 function arenaObjective(op: string, logits: Float32Array, rows: number, cols: number, labels: Int32Array): TemperatureObjectiveFn {
@@ -51,7 +60,7 @@ function arenaObjective(op: string, logits: Float32Array, rows: number, cols: nu
   const xPtr = put(logits);
   const yPtr = put(labels);
   const outPtr = alloc(24);
-  const kernel = wasm().temperatureObjective as ObjectiveKernel;
+  const kernel = wasm().temperatureObjective;
   return (temperature) => {
     check(op, kernel(xPtr, yPtr, rows, cols, 1 / temperature, outPtr));
     const [nllSum, gradSum, hessSum] = f64(outPtr, 3);
@@ -65,14 +74,15 @@ function arenaObjective(op: string, logits: Float32Array, rows: number, cols: nu
  * Compute it per shard and add the fields ({@link mergeTemperatureObjectives}) to fit one temperature over
  * data spread across workers or machines. −Infinity logits are masks.
  * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_TEMPERATURE, E_LABEL (out of range or on a masked logit),
- * E_NONFINITE (NaN, +Infinity, or a row of only −Infinity)
- * @example temperatureObjective(logits, [1000, 10], labels, 1.5).nllSum
+ * E_NONFINITE (NaN or +Infinity), E_MASKED (a row of only −Infinity)
+ * @example temperatureObjective(logits, [1000, 10], labels, { temperature: 1.5 }).nllSum
  */
-export function temperatureObjective(logits: Float32Array, shape: Shape2D, labels: Int32Array, temperature: number): TemperatureObjective {
+export function temperatureObjective(logits: Float32Array, shape: Shape2D, labels: Int32Array, options: TemperatureObjectiveOptions): TemperatureObjective {
   const op = 'temperatureObjective';
   const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
   checkLabels(op, labels, rows, cols);
-  const t = checkTemperature(op, temperature);
+  if (options === null || typeof options !== 'object') throw new TStarError('E_ARGUMENT', `${op}: options { temperature } are required, got ${typeName(options)}`);
+  const t = checkTemperature(op, options.temperature);
   if (rows === 0) return { nllSum: 0, gradSum: 0, hessSum: 0, count: 0 };
   return arenaObjective(op, logits, rows, cols, labels)(t);
 }
@@ -83,9 +93,11 @@ export function temperatureObjective(logits: Float32Array, shape: Shape2D, label
  * @example mergeTemperatureObjectives(await Promise.all(shards.map((s) => s.objective(t))))
  */
 export function mergeTemperatureObjectives(parts: readonly TemperatureObjective[]): TemperatureObjective {
-  if (!Array.isArray(parts)) throw new TStarError('E_ARGUMENT', `mergeTemperatureObjectives: expected an array of objectives, got ${String(parts)}`);
+  const op = 'mergeTemperatureObjectives';
+  if (!Array.isArray(parts)) throw new TStarError('E_ARGUMENT', `${op}: expected an array of objectives, got ${typeName(parts)}`);
   const total = { nllSum: 0, gradSum: 0, hessSum: 0, count: 0 };
-  for (const part of parts) {
+  for (const [i, part] of parts.entries()) {
+    if (!isObjective(part)) throw new TStarError('E_ARGUMENT', `${op}: parts[${i}] is not { nllSum, gradSum, hessSum, count } of finite numbers, got ${typeName(part)}`);
     total.nllSum += part.nllSum;
     total.gradSum += part.gradSum;
     total.hessSum += part.hessSum;
@@ -102,28 +114,28 @@ const MAX_STEP = 2;
 interface Settings {
   init: number;
   tolerance: number;
-  maxIterations: number;
+  maxEvaluations: number;
+}
+
+function isObjective(o: unknown): o is TemperatureObjective {
+  if (o === null || typeof o !== 'object') return false;
+  const p = o as Record<string, unknown>;
+  return ['nllSum', 'gradSum', 'hessSum', 'count'].every((k) => typeof p[k] === 'number' && Number.isFinite(p[k]));
 }
 
 function settings(op: string, options: FitTemperatureOptions): Settings {
-  if (typeof options !== 'object' || options === null) throw new TStarError('E_ARGUMENT', `${op}: options must be an object, got ${String(options)}`);
-  const init = checkTemperature(op, options.init ?? 1);
-  if (init < 1e-6 || init > 1e6) throw new TStarError('E_TEMPERATURE', `${op}: init must be in [1e-6, 1e6], got ${init}`);
-  const tolerance = options.tolerance ?? 1e-6;
-  if (typeof tolerance !== 'number' || !(tolerance > 0) || !Number.isFinite(tolerance)) {
-    throw new TStarError('E_ARGUMENT', `${op}: tolerance must be a finite number > 0, got ${String(tolerance)}`);
-  }
-  const maxIterations = options.maxIterations ?? 100;
-  if (typeof maxIterations !== 'number' || !Number.isSafeInteger(maxIterations) || maxIterations < 1) {
-    throw new TStarError('E_ARGUMENT', `${op}: maxIterations must be an integer ≥ 1, got ${String(maxIterations)}`);
-  }
-  return { init, tolerance, maxIterations };
+  if (typeof options !== 'object' || options === null) throw new TStarError('E_ARGUMENT', `${op}: options must be an object, got ${typeName(options)}`);
+  const init = checkTemperature(op, options.initialTemperature ?? 1);
+  if (init < 1e-6 || init > 1e6) throw new TStarError('E_TEMPERATURE', `${op}: initialTemperature must be in [1e-6, 1e6], got ${init}`);
+  const tolerance = checkPositive(op, 'tolerance', options.tolerance ?? 1e-6);
+  const maxEvaluations = checkInteger(op, 'maxEvaluations', options.maxEvaluations, 100, 1);
+  return { init, tolerance, maxEvaluations };
 }
 
 function checkObjective(op: string, value: unknown, temperature: number): TemperatureObjective {
   const o = value as TemperatureObjective;
   if (typeof o !== 'object' || o === null || typeof o.count !== 'number' || typeof o.nllSum !== 'number' || typeof o.gradSum !== 'number' || typeof o.hessSum !== 'number') {
-    throw new TStarError('E_ARGUMENT', `${op}: the objective must return { nllSum, gradSum, hessSum, count }, got ${String(value)}`);
+    throw new TStarError('E_ARGUMENT', `${op}: the objective must return { nllSum, gradSum, hessSum, count }, got ${typeName(value)}`);
   }
   if (!Number.isSafeInteger(o.count) || o.count < 1) throw new TStarError('E_EMPTY', `${op}: the objective covers ${o.count} rows at T = ${temperature}; a fit needs at least one`);
   if (!Number.isFinite(o.nllSum) || !Number.isFinite(o.gradSum) || !Number.isFinite(o.hessSum)) {
@@ -144,18 +156,21 @@ function* newton(op: string, s: Settings): Generator<number, TemperatureFit, unk
   let lo = -Infinity, hi = Infinity;
   let best = { t: s.init, f: Infinity };
   let nllBefore = NaN;
-  let iterations = 0;
+  let evaluations = 0;
+  const result = (temperature: number, nllAfter: number, warning?: TStarWarning): TemperatureFit =>
+    ({ temperature, nllBefore, nllAfter, evaluations, converged: warning === undefined, warnings: warning ? [warning] : [] });
   for (;;) {
-    const t = iterations === 0 ? s.init : Math.exp(x);
+    const t = evaluations === 0 ? s.init : Math.exp(x);
     const o = checkObjective(op, yield t, t);
-    iterations++;
+    evaluations++;
     const f = o.nllSum / o.count, g = o.gradSum / o.count, h = o.hessSum / o.count;
-    if (iterations === 1) nllBefore = f;
+    if (evaluations === 1) nllBefore = f;
     if (f < best.f) best = { t, f };
     const d1 = t * g, d2 = t * t * h + t * g;
     // A flat objective (every row constant) is solved anywhere; an NLL of exactly 0 means every label is
     // separated and only T → 0 does better, so the search stops rather than crawl toward the bound.
-    if (d1 === 0 || f === 0) return { temperature: t, nllBefore, nllAfter: f, iterations, converged: d1 === 0 && f !== 0 };
+    if (f === 0) return result(t, f, { code: 'W_SEPARATED', message: `${op}: the NLL is 0 at T = ${t}: every label is ranked first, so the optimum is at T → 0` });
+    if (d1 === 0) return result(t, f);
     if (d1 < 0) lo = x;
     else hi = x;
     let step = d2 > 0 ? -d1 / d2 : -Math.sign(d1) * MAX_STEP;
@@ -168,9 +183,11 @@ function* newton(op: string, s: Settings): Generator<number, TemperatureFit, unk
     // converged search returns its last point, not the lowest f seen.
     if (done) {
       const atBound = (d1 < 0 && x >= LOG_T_MAX) || (d1 > 0 && x <= LOG_T_MIN);
-      return { temperature: t, nllBefore, nllAfter: f, iterations, converged: !atBound };
+      return result(t, f, atBound ? { code: 'W_AT_BOUND', message: `${op}: the NLL still decreases at the search bound T = ${t.toPrecision(3)}: the optimum is at T → ${d1 < 0 ? '∞' : '0'}` } : undefined);
     }
-    if (iterations >= s.maxIterations) return { temperature: best.t, nllBefore, nllAfter: best.f, iterations, converged: false };
+    if (evaluations >= s.maxEvaluations) {
+      return result(best.t, best.f, { code: 'W_NOT_CONVERGED', message: `${op}: stopped after maxEvaluations = ${s.maxEvaluations} without converging` });
+    }
     x = next;
   }
 }
@@ -180,7 +197,7 @@ function* newton(op: string, s: Settings): Generator<number, TemperatureFit, unk
  * {@link temperatureObjective} over shards held by workers or machines (see {@link fitTemperatureWithAsync}
  * for asynchronous ones). Same search and result as {@link fitTemperature}.
  * @throws {TStarError} E_ARGUMENT, E_TEMPERATURE (bad options or objective), E_EMPTY (count 0), E_NONFINITE
- * @example fitTemperatureWith((t) => mergeTemperatureObjectives(shards.map((s) => temperatureObjective(s.logits, s.shape, s.labels, t))))
+ * @example fitTemperatureWith((t) => mergeTemperatureObjectives(shards.map((s) => temperatureObjective(s.logits, s.shape, s.labels, { temperature: t }))))
  */
 export function fitTemperatureWith(objective: TemperatureObjectiveFn, options: FitTemperatureOptions = {}): TemperatureFit {
   const op = 'fitTemperatureWith';
@@ -214,8 +231,8 @@ export async function fitTemperatureWithAsync(
  * Post-hoc temperature scaling (Guo et al. 2017): the T > 0 minimising the mean NLL of
  * `softmax(logits / T)` at the labels. Safeguarded Newton on ln T with analytic derivatives from one WASM
  * pass per evaluation (typically 4–8 passes); the logits are copied into wasm memory once.
- * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_EMPTY (no rows), E_TEMPERATURE (init), E_ARGUMENT (tolerance,
- * maxIterations), E_LABEL (out of range or on a masked logit), E_NONFINITE (NaN, +Infinity, a row of only −Infinity)
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_EMPTY (no rows), E_TEMPERATURE (initialTemperature), E_ARGUMENT
+ * (tolerance, maxEvaluations), E_LABEL (out of range or on a masked logit), E_NONFINITE (NaN, +Infinity), E_MASKED (a row of only −Infinity)
  * @example fitTemperature(logits, [10000, 100], labels).temperature
  */
 export function fitTemperature(logits: Float32Array, shape: Shape2D, labels: Int32Array, options: FitTemperatureOptions = {}): TemperatureFit {

@@ -1,7 +1,10 @@
 import { TStarError } from './errors.js';
 
-/** A row-major matrix shape: `[rows, cols]`. */
-export type Shape2D = readonly [rows: number, cols: number];
+/**
+ * A row-major matrix shape: `[rows, cols]`, any array of two safe non-negative integers (tfjs' `tensor.shape`
+ * and onnxruntime's `dims` are accepted as they come; BigInt dims are rejected with E_SHAPE).
+ */
+export type Shape2D = readonly number[];
 
 /** What arrived, for error messages: a constructor name, 'null', or the typeof. */
 export function typeName(value: unknown): string {
@@ -13,13 +16,52 @@ function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }
 
+/** A short, never-throwing rendering of any value for messages (BigInt and cycles included). */
+export function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) return `[${value.slice(0, 8).map(describe).join(', ')}${value.length > 8 ? ', …' : ''}]`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value !== null && typeof value === 'object') return typeName(value);
+  return String(value);
+}
+
+/** Options must be an object or undefined (`null` and primitives are caller mistakes, not "no options"). */
+export function checkOptions(op: string, options: unknown): void {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TStarError('E_ARGUMENT', `${op}: options must be an object, got ${typeName(options)}`);
+  }
+}
+
+/** Checks a `[rows, cols]` shape; returns it as numbers. */
+export function checkShape(op: string, shape: unknown): [number, number] {
+  if (!Array.isArray(shape) || shape.length !== 2 || !isCount(shape[0]) || !isCount(shape[1])) {
+    throw new TStarError('E_SHAPE', `${op}: shape must be [rows, cols] of non-negative safe integers, got ${describe(shape)}`);
+  }
+  return [shape[0], shape[1]];
+}
+
+/** An integer within [lo, hi]; `fallback` when undefined (required when there is no fallback). */
+export function checkInteger(op: string, name: string, value: unknown, fallback: number | undefined, lo: number, hi = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < lo || value > hi) {
+    const range = hi === Number.MAX_SAFE_INTEGER ? `≥ ${lo}` : `in [${lo}, ${hi}]`;
+    throw new TStarError('E_ARGUMENT', `${op}: ${name} must be an integer ${range}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A finite number > 0 (not a temperature: those have their own code). */
+export function checkPositive(op: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0)) {
+    throw new TStarError('E_ARGUMENT', `${op}: ${name} must be a finite number > 0, got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** Checks dtype, shape and length of a row-major f32 matrix; returns `[rows, cols]`. */
 export function checkMatrix(op: string, name: string, data: unknown, shape: unknown, minCols = 1): [number, number] {
   if (!(data instanceof Float32Array)) throw new TStarError('E_DTYPE', `${op}: ${name} must be a Float32Array, got ${typeName(data)}`);
-  if (!Array.isArray(shape) || shape.length !== 2 || !isCount(shape[0]) || !isCount(shape[1])) {
-    throw new TStarError('E_SHAPE', `${op}: shape must be [rows, cols] of non-negative integers, got ${JSON.stringify(shape)}`);
-  }
-  const [rows, cols] = shape as [number, number];
+  const [rows, cols] = checkShape(op, shape);
   if (data.length !== rows * cols) {
     throw new TStarError('E_SHAPE', `${op}: ${name} has ${data.length} elements but shape [${rows}, ${cols}] needs ${rows * cols}`);
   }
@@ -46,7 +88,7 @@ export function checkFinite(op: string, name: string, data: ArrayLike<number>): 
 /** A temperature must be a finite positive number whose reciprocal is finite too. */
 export function checkTemperature(op: string, temperature: unknown): number {
   if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature) || !Number.isFinite(1 / temperature)) {
-    throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a finite number > 0, got ${String(temperature)}`);
+    throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a finite number > 0, got ${describe(temperature)}`);
   }
   return temperature;
 }
@@ -54,7 +96,7 @@ export function checkTemperature(op: string, temperature: unknown): number {
 /** A finite number within [lo, hi]. */
 export function checkNumber(op: string, name: string, value: unknown, lo: number, hi: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < lo || value > hi) {
-    throw new TStarError('E_ARGUMENT', `${op}: ${name} must be a finite number in [${lo}, ${hi}], got ${String(value)}`);
+    throw new TStarError('E_ARGUMENT', `${op}: ${name} must be a finite number in [${lo}, ${hi}], got ${describe(value)}`);
   }
   return value;
 }
@@ -63,6 +105,11 @@ export function checkNumber(op: string, name: string, value: unknown, lo: number
 export function checkOut(op: string, out: unknown, length: number): Float32Array | undefined {
   if (out === undefined) return undefined;
   return checkVector(op, 'out', out, length);
+}
+
+/** Rewrites "row N" in a message from a call on rows [offset, …) so it names the caller's row. */
+export function shiftRowMessage(message: string, offset: number): string {
+  return offset === 0 ? message : message.replace(/\brow (\d+)\b/, (_, r: string) => `row ${Number(r) + offset}`);
 }
 
 /** Checks an Int32Array of `rows` labels, each in [0, cols) or equal to `ignoreIndex` when one is given. */

@@ -25,8 +25,8 @@ describe('crossEntropy', () => {
         const out = crossEntropy(x, [r, c], y, { temperature, grad: true });
         expectScalarClose(out.loss, ref.crossEntropyLoss(x, r, c, y, { temperature }).loss, 1e-6);
         const g = ref.crossEntropyGrad(x, r, c, y, { temperature });
-        expectClose(out.grad!, g.grad, GRAD);
-        expectScalarClose(out.dTemperature!, g.dT, 1e-5, 1e-9);
+        expectClose(out.grad, g.grad, GRAD);
+        expectScalarClose(out.dTemperature, g.dT, 1e-5, 1e-9);
       }
     }
   });
@@ -42,9 +42,9 @@ describe('crossEntropy', () => {
       const out = crossEntropy(x, [rows, cols], y, { ...o, grad: true });
       expectScalarClose(out.loss, ref.crossEntropyLoss(x, rows, cols, y, o).loss, 1e-6);
       const g = ref.crossEntropyGrad(x, rows, cols, y, o);
-      expectClose(out.grad!, g.grad, GRAD);
-      expectScalarClose(out.dTemperature!, g.dT, 1e-5, 1e-9);
-      for (let c = 0; c < cols; c++) expect(out.grad![2 * cols + c]).toBe(0);
+      expectClose(out.grad, g.grad, GRAD);
+      expectScalarClose(out.dTemperature, g.dT, 1e-5, 1e-9);
+      for (let c = 0; c < cols; c++) expect(out.grad[2 * cols + c]).toBe(0);
     }
   });
 
@@ -74,8 +74,8 @@ describe('crossEntropy', () => {
     const out = crossEntropy(x, [rows, cols], t, { ...o, grad: true });
     expectScalarClose(out.loss, ref.crossEntropyLoss(x, rows, cols, t, o).loss, 1e-6);
     const g = ref.crossEntropyGrad(x, rows, cols, t, o);
-    expectClose(out.grad!, g.grad, GRAD);
-    expectScalarClose(out.dTemperature!, g.dT, 1e-5, 1e-9);
+    expectClose(out.grad, g.grad, GRAD);
+    expectScalarClose(out.dTemperature, g.dT, 1e-5, 1e-9);
   });
 
   it('equals soft one-hot targets when given integer labels', () => {
@@ -86,7 +86,7 @@ describe('crossEntropy', () => {
     const a = crossEntropy(x, [6, 9], y, { grad: true, temperature: 3 });
     const b = crossEntropy(x, [6, 9], onehot, { grad: true, temperature: 3 });
     expectScalarClose(a.loss, b.loss, 1e-6);
-    expectClose(a.grad!, b.grad!, GRAD);
+    expectClose(a.grad, b.grad, GRAD);
   });
 
   it('has gradients equal to float64 finite differences of the loss in x and T', () => {
@@ -102,8 +102,8 @@ describe('crossEntropy', () => {
       return (f(a, T) - f(b, T)) / (2 * h);
     });
     const out = crossEntropy(Float32Array.from(x), [rows, cols], y, { ...o, temperature: T, grad: true });
-    expectClose(out.grad!, fd, { rel: 1e-5, abs: 1e-7, floor: 1e-3 });
-    expectScalarClose(out.dTemperature!, (f(x, T + h) - f(x, T - h)) / (2 * h), 1e-5, 1e-8);
+    expectClose(out.grad, fd, { rel: 1e-5, abs: 1e-7, floor: 1e-3 });
+    expectScalarClose(out.dTemperature, (f(x, T + h) - f(x, T - h)) / (2 * h), 1e-5, 1e-8);
   });
 
   it('keeps the label gradient accurate when p_y ≈ 1 (cancellation)', () => {
@@ -111,7 +111,7 @@ describe('crossEntropy', () => {
     const y = new Int32Array([0]);
     const out = crossEntropy(x, [1, 4], y, { grad: true });
     const g = ref.crossEntropyGrad(x, 1, 4, y);
-    expectClose(out.grad!, g.grad, { rel: 1e-5 });
+    expectClose(out.grad, g.grad, { rel: 1e-5 });
   });
 
   it('treats −Infinity logits as masks: zero gradient, no smoothing mass', () => {
@@ -121,14 +121,14 @@ describe('crossEntropy', () => {
     const out = crossEntropy(x, [2, 3], y, { ...o, grad: true });
     expect(Number.isFinite(out.loss)).toBe(true);
     expectScalarClose(out.loss, ref.crossEntropyLoss(x, 2, 3, y, o).loss, 1e-6);
-    expect(out.grad![1]).toBe(0);
-    expect(out.grad![4]).toBe(0);
-    expectClose(out.grad!, ref.crossEntropyGrad(x, 2, 3, y, o).grad, GRAD);
-    expectScalarClose(out.dTemperature!, ref.crossEntropyGrad(x, 2, 3, y, o).dT, 1e-5, 1e-9);
+    expect(out.grad[1]).toBe(0);
+    expect(out.grad[4]).toBe(0);
+    expectClose(out.grad, ref.crossEntropyGrad(x, 2, 3, y, o).grad, GRAD);
+    expectScalarClose(out.dTemperature, ref.crossEntropyGrad(x, 2, 3, y, o).dT, 1e-5, 1e-9);
     const soft = new Float32Array([0.6, 0, 0.4, 0.2, 0, 0.8]);
     const outSoft = crossEntropy(x, [2, 3], soft, { ...o, grad: true });
-    expectScalarClose(outSoft.dTemperature!, ref.crossEntropyGrad(x, 2, 3, soft, o).dT, 1e-5, 1e-9);
-    expectClose(outSoft.grad!, ref.crossEntropyGrad(x, 2, 3, soft, o).grad, GRAD);
+    expectScalarClose(outSoft.dTemperature, ref.crossEntropyGrad(x, 2, 3, soft, o).dT, 1e-5, 1e-9);
+    expectClose(outSoft.grad, ref.crossEntropyGrad(x, 2, 3, soft, o).grad, GRAD);
   });
 
   it('stays finite for logits of ±1e4 and for T = 1e-3 and T = 1e3', () => {
@@ -137,15 +137,15 @@ describe('crossEntropy', () => {
     for (const temperature of [1e-3, 1, 1e3]) {
       const out = crossEntropy(x, [2, 3], y, { temperature, grad: true });
       expectScalarClose(out.loss, ref.crossEntropyLoss(x, 2, 3, y, { temperature }).loss, 1e-6);
-      expectClose(out.grad!, ref.crossEntropyGrad(x, 2, 3, y, { temperature }).grad, GRAD);
-      expectScalarClose(out.dTemperature!, ref.crossEntropyGrad(x, 2, 3, y, { temperature }).dT, 1e-5, 1e-12);
+      expectClose(out.grad, ref.crossEntropyGrad(x, 2, 3, y, { temperature }).grad, GRAD);
+      expectScalarClose(out.dTemperature, ref.crossEntropyGrad(x, 2, 3, y, { temperature }).dT, 1e-5, 1e-12);
     }
   });
 
   it('gives loss 0 and zero gradient for a single class', () => {
     const out = crossEntropy(new Float32Array([3, -2]), [2, 1], new Int32Array([0, 0]), { grad: true });
     expect(out.loss).toBe(0);
-    expect(Array.from(out.grad!)).toEqual([0, 0]);
+    expect(Array.from(out.grad)).toEqual([0, 0]);
   });
 
   it('reduces an empty batch to 0 with sum and refuses a mean with E_EMPTY', () => {
@@ -210,8 +210,8 @@ describe('crossEntropy', () => {
           const g = ref.crossEntropyGrad(x, rows, cols, y, o);
           const scale = g.grad.reduce((a, b) => Math.max(a, Math.abs(b)), 0);
           // With smoothing, a·p_j and ε/C·w_j cancel; f32 probabilities bound the error by the row's scale.
-          expectClose(out.grad!, g.grad, { rel: 1e-5, abs: 1e-7 * scale + 1e-12, floor: Math.max(1e-2 * scale, 1e-9) });
-          expectScalarClose(out.dTemperature!, g.dT, 1e-5, 1e-6 * Math.abs(g.grad.reduce((a, b) => a + Math.abs(b), 0)) + 1e-9);
+          expectClose(out.grad, g.grad, { rel: 1e-5, abs: 1e-7 * scale + 1e-12, floor: Math.max(1e-2 * scale, 1e-9) });
+          expectScalarClose(out.dTemperature, g.dT, 1e-5, 1e-6 * Math.abs(g.grad.reduce((a, b) => a + Math.abs(b), 0)) + 1e-9);
         },
       ),
       { numRuns: RUNS },
@@ -231,4 +231,68 @@ describe('crossEntropy', () => {
       { numRuns: RUNS },
     );
   });
+});
+
+describe('crossEntropy with an upstream gradient (for autograd custom gradients)', () => {
+  const [r, c] = [23, 11];
+  const x = mat(r, c, 71, -6, 6);
+  const y = labels(r, c, 72);
+
+  it('scales grad and dTemperature by a number, exactly as multiplying afterwards would (1e-6 relative)', () => {
+    for (const reduction of ['mean', 'sum'] as const) {
+      const plain = crossEntropy(x, [r, c], y, { temperature: 1.7, reduction, grad: true });
+      const scaled = crossEntropy(x, [r, c], y, { temperature: 1.7, reduction, grad: true, upstream: -2.5 });
+      expect(scaled.loss).toBe(plain.loss);
+      expectClose(scaled.grad, plain.grad.map((g) => g * -2.5), { rel: 1e-6, abs: 1e-9 });
+      expectScalarClose(scaled.dTemperature, plain.dTemperature * -2.5, 1e-6, 1e-12);
+    }
+  });
+
+  it('takes one upstream value per row for reduction none: grad rows scaled, dT the weighted sum of row dTs', () => {
+    const u = mat(1, r, 73, -2, 2);
+    const got = crossEntropy(x, [r, c], y, { temperature: 0.8, reduction: 'none', grad: true, upstream: u });
+    const plain = crossEntropy(x, [r, c], y, { temperature: 0.8, reduction: 'none', grad: true });
+    expectClose(got.grad, plain.grad.map((g, i) => g * u[Math.floor(i / c)]), { rel: 1e-6, abs: 1e-9 });
+    let dT = 0;
+    for (let i = 0; i < r; i++) {
+      dT += u[i] * crossEntropy(x.subarray(i * c, (i + 1) * c), [1, c], y.subarray(i, i + 1), { temperature: 0.8, grad: true }).dTemperature;
+    }
+    expectScalarClose(got.dTemperature, dT, 1e-6, 1e-9);
+  });
+
+  it('writes the gradient into gradOut and returns that array', () => {
+    const gradOut = new Float32Array(r * c).fill(NaN);
+    const got = crossEntropy(x, [r, c], y, { grad: true, gradOut });
+    expect(got.grad).toBe(gradOut);
+    expect(Array.from(gradOut)).toEqual(Array.from(crossEntropy(x, [r, c], y, { grad: true }).grad));
+  });
+
+  it('rejects a per-row upstream without reduction none (E_SHAPE), wrong lengths or dtypes, non-finite values, and gradOut without grad', () => {
+    expectCode(() => crossEntropy(x, [r, c], y, { grad: true, upstream: new Float32Array(r) }), 'E_SHAPE');
+    expectCode(() => crossEntropy(x, [r, c], y, { reduction: 'none', grad: true, upstream: new Float32Array(r - 1) }), 'E_SHAPE');
+    expectCode(() => crossEntropy(x, [r, c], y, { reduction: 'none', grad: true, upstream: new Float64Array(r) as never }), 'E_DTYPE');
+    expectCode(() => crossEntropy(x, [r, c], y, { grad: true, upstream: NaN }), 'E_NONFINITE');
+    expectCode(() => crossEntropy(x, [r, c], y, { reduction: 'none', grad: true, upstream: new Float32Array(r).fill(Infinity) }), 'E_NONFINITE');
+    expectCode(() => crossEntropy(x, [r, c], y, { gradOut: new Float32Array(r * c) }), 'E_ARGUMENT');
+    expectCode(() => crossEntropy(x, [r, c], y, { grad: true, gradOut: new Float32Array(3) }), 'E_SHAPE');
+  });
+
+  it('reports a row of only −Infinity logits as E_MASKED, not as a NaN', () =>
+    expectCode(() => crossEntropy(new Float32Array([-Infinity, -Infinity, 1, 2]), [2, 2], new Int32Array([0, 1])), 'E_MASKED'));
+});
+
+describe('shapes and options as adapters hand them over', () => {
+  const x = mat(3, 4, 81);
+  const y = labels(3, 4, 82);
+  it('accepts a plain number[] shape (tfjs tensor.shape, onnxruntime dims as numbers)', () => {
+    const shape: number[] = [3, 4];
+    expect(crossEntropy(x, shape, y).loss).toBe(crossEntropy(x, [3, 4], y).loss);
+  });
+  it('rejects BigInt dims, three dims and fractional dims with E_SHAPE naming them, never a TypeError', () => {
+    expectCode(() => crossEntropy(x, [3n, 4n] as never, y), 'E_SHAPE');
+    expectCode(() => crossEntropy(x, [3, 4, 1], y), 'E_SHAPE');
+    expectCode(() => crossEntropy(x, [1.5, 8], y), 'E_SHAPE');
+    expect(() => crossEntropy(x, [3n, 4n] as never, y)).toThrow(/\[3n, 4n\]/);
+  });
+  it('rejects options = null with E_ARGUMENT', () => expectCode(() => crossEntropy(x, [3, 4], y, null as never), 'E_ARGUMENT'));
 });

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { cumulativeSpectralGradient, csgFromSimilarity, type CsgOptions } from '../src/index.js';
-import { csgSamples, csgClassMembers, csgEmbed } from '../src/csg.js';
+import { csgSamples, csgClassMembers } from '../src/csg-sampling.js';
+import { csgEmbed } from '../src/csg-embedding.js';
 import { arenaReset } from '../src/memory.js';
 import { wasm } from '../src/load.js';
 import * as ref from './reference.js';
@@ -71,13 +72,13 @@ describe('csgFromSimilarity', () => {
   const worked = new Float64Array([1, 0.2, 0.1, 0.2, 1, 0.3, 0.1, 0.3, 1]);
 
   it('reproduces the worked example of paper.md (CSG 0.31547, eigenvalues 0, 0.42679, 0.77321) within 5e-6', () => {
-    const { csg, eigenvalues } = csgFromSimilarity(worked, 3);
+    const { csg, eigenvalues } = csgFromSimilarity(worked);
     expectScalarClose(csg, 0.31547, 0, 5e-6);
     expectClose(eigenvalues, [0, 0.42679, 0.77321], { rel: 0, abs: 5e-6, floor: Infinity });
   });
 
   it('matches the closed form of the worked example within 1e-14 (λ = 0.6 ∓ √0.03)', () => {
-    const { csg, eigenvalues } = csgFromSimilarity(worked, 3);
+    const { csg, eigenvalues } = csgFromSimilarity(worked);
     const lo = 0.6 - Math.sqrt(0.03), hi = 0.6 + Math.sqrt(0.03);
     expectClose(eigenvalues, [0, lo, hi], { rel: 1e-14, abs: 1e-14 });
     expectScalarClose(csg, lo / 3 + (hi - lo) / 2, 1e-14, 1e-15);
@@ -87,7 +88,7 @@ describe('csgFromSimilarity', () => {
     for (const K of [2, 3, 10, 100]) {
       const W = new Float64Array(K * K);
       for (let i = 0; i < K; i++) W[i * K + i] = 1;
-      const { csg, eigenvalues } = csgFromSimilarity(W, K);
+      const { csg, eigenvalues } = csgFromSimilarity(W);
       expect(csg).toBe(0);
       expect(Array.from(eigenvalues).every((v) => v === 0)).toBe(true);
     }
@@ -95,7 +96,7 @@ describe('csgFromSimilarity', () => {
 
   it('gives K − 1 within 1e-9 for totally confused classes (W all ones), eigenvalues 0 and K', () => {
     for (const K of [2, 3, 10, 100]) {
-      const { csg, eigenvalues } = csgFromSimilarity(new Float64Array(K * K).fill(1), K);
+      const { csg, eigenvalues } = csgFromSimilarity(new Float64Array(K * K).fill(1), { numClasses: K });
       expectScalarClose(csg, K - 1, 0, 1e-9);
       expectScalarClose(eigenvalues[0], 0, 0, 1e-9);
       for (let i = 1; i < K; i++) expectScalarClose(eigenvalues[i], K, 1e-12);
@@ -110,7 +111,7 @@ describe('csgFromSimilarity', () => {
         W[i * K + i] = 1;
         for (let j = i + 1; j < K; j++) W[i * K + j] = W[j * K + i] = r();
       }
-      const got = csgFromSimilarity(W, K);
+      const got = csgFromSimilarity(W);
       const want = ref.csgSpectrum(W, K);
       expectScalarClose(got.csg, want.csg, 1e-12, 1e-13);
       expectClose(got.eigenvalues, want.eigenvalues, { rel: 1e-12, abs: 1e-12, floor: 1e-3 });
@@ -118,20 +119,21 @@ describe('csgFromSimilarity', () => {
   });
 
   it('accepts a plain number array and ignores the diagonal', () => {
-    const a = csgFromSimilarity([7, 0.2, 0.1, 0.2, -3, 0.3, 0.1, 0.3, 0], 3);
-    expect(a.csg).toBe(csgFromSimilarity(worked, 3).csg);
+    const a = csgFromSimilarity([7, 0.2, 0.1, 0.2, -3, 0.3, 0.1, 0.3, 0]);
+    expect(a.csg).toBe(csgFromSimilarity(worked).csg);
   });
 
   it('rejects a non-symmetric W with E_ARGUMENT', () =>
-    expectCode(() => csgFromSimilarity([1, 0.2, 0.3, 1], 2), 'E_ARGUMENT'));
-  it('rejects K < 2 or a non-integer K with E_ARGUMENT', () => {
-    expectCode(() => csgFromSimilarity([1], 1), 'E_ARGUMENT');
-    expectCode(() => csgFromSimilarity([1, 0, 0, 1], 2.5), 'E_ARGUMENT');
+    expectCode(() => csgFromSimilarity([1, 0.2, 0.3, 1]), 'E_ARGUMENT'));
+  it('rejects K < 2, or a numClasses that disagrees with the matrix, with E_SHAPE', () => {
+    expectCode(() => csgFromSimilarity([1]), 'E_SHAPE');
+    expectCode(() => csgFromSimilarity([1, 0, 0, 1], { numClasses: 3 }), 'E_SHAPE');
+    expectCode(() => csgFromSimilarity([1, 0, 0, 1], { numClasses: 2.5 }), 'E_SHAPE');
   });
-  it('rejects a wrong length with E_SHAPE', () => expectCode(() => csgFromSimilarity([1, 0, 0], 2), 'E_SHAPE'));
-  it('rejects NaN with E_NONFINITE', () => expectCode(() => csgFromSimilarity([1, NaN, NaN, 1], 2), 'E_NONFINITE'));
+  it('rejects a wrong length with E_SHAPE', () => expectCode(() => csgFromSimilarity([1, 0, 0]), 'E_SHAPE'));
+  it('rejects NaN with E_NONFINITE', () => expectCode(() => csgFromSimilarity([1, NaN, NaN, 1]), 'E_NONFINITE'));
   it('rejects a Float32Array with E_DTYPE', () =>
-    expectCode(() => csgFromSimilarity(new Float32Array(4) as unknown as Float64Array, 2), 'E_DTYPE'));
+    expectCode(() => csgFromSimilarity(new Float32Array(4) as unknown as Float64Array), 'E_DTYPE'));
 
   it('property: Laplacian eigenvalues are ascending, ≥ −1e-9, sum to the trace and their squares to ‖L‖²_F (RUNS cases, K ≤ 16)', () => {
     fc.assert(fc.property(
@@ -142,7 +144,7 @@ describe('csgFromSimilarity', () => {
           W[i * K + i] = 1;
           for (let j = i + 1; j < K; j++) W[i * K + j] = W[j * K + i] = raw[i * K + j];
         }
-        const { csg, eigenvalues } = csgFromSimilarity(W, K);
+        const { csg, eigenvalues } = csgFromSimilarity(W);
         const { trace, frobenius2 } = laplacianTrace(W, K);
         const sum = eigenvalues.reduce((s, v) => s + v, 0);
         const squares = eigenvalues.reduce((s, v) => s + v * v, 0);
@@ -177,7 +179,7 @@ describe('cumulativeSpectralGradient', () => {
     for (const [K, perClass, d, k, samplesPerClass, runs] of cases) {
       for (const separation of [0, 1.5, 4]) {
         const { x, y, n } = gaussians(K, perClass, d, separation, K * 100 + d);
-        compare(x, n, d, y, { k, samplesPerClass, runs, seed: 9 });
+        compare(x, n, d, y, { k, samplesPerClass, runCount: runs, seed: 9 });
       }
     }
   });
@@ -191,21 +193,21 @@ describe('cumulativeSpectralGradient', () => {
       const j = Math.floor(r() * (i + 1));
       [y[i], y[j]] = [y[j], y[i]];
     }
-    compare(x, n, d, y, { k: 3, samplesPerClass: 20, runs: 3 });
+    compare(x, n, d, y, { k: 3, samplesPerClass: 20, runCount: 3 });
   });
 
   it('floors V at 1e-4 as the reference does (features scaled so some or all volumes fall below it)', () => {
     for (const scale of [1e-3, 2e-2, 5e-2]) {
       const { x, y, n } = gaussians(3, 30, 2, 1, 77);
       const small = x.map((v) => v * scale);
-      compare(small, n, 2, y, { k: 3, samplesPerClass: 30, runs: 2 });
+      compare(small, n, 2, y, { k: 3, samplesPerClass: 30, runCount: 2 });
     }
   });
 
   it('gives exactly 0 for perfectly separated classes, with and without the embedding', () => {
     const { x, y, n } = separated(5, 20, 8);
     for (const embedding of ['none', 'pca'] as const) {
-      const res = cumulativeSpectralGradient(x, [n, 8], y, { embedding, runs: 2 });
+      const res = cumulativeSpectralGradient(x, [n, 8], y, { embedding, runCount: 2 });
       expect(res.csg).toBe(0);
       expect(res.runs).toEqual([0, 0]);
     }
@@ -215,8 +217,8 @@ describe('cumulativeSpectralGradient', () => {
     for (const d of [2, 32]) {
       const far = gaussians(4, 150, d, 12);
       const near = gaussians(4, 150, d, 0.5);
-      const csgFar = cumulativeSpectralGradient(far.x, [far.n, d], far.y, { runs: 3 }).csg;
-      const csgNear = cumulativeSpectralGradient(near.x, [near.n, d], near.y, { runs: 3 }).csg;
+      const csgFar = cumulativeSpectralGradient(far.x, [far.n, d], far.y, { runCount: 3 }).csg;
+      const csgNear = cumulativeSpectralGradient(near.x, [near.n, d], near.y, { runCount: 3 }).csg;
       expect(csgFar).toBeLessThan(0.02);
       expect(csgNear).toBeGreaterThan(0.5);
     }
@@ -229,7 +231,7 @@ describe('cumulativeSpectralGradient', () => {
     for (const [d, embedding] of [[2, 'none'], [16, 'pca'], [16, 'none']] as const) {
       const values = levels.map((s) => {
         const { x, y, n } = gaussians(4, 200, d, s);
-        return cumulativeSpectralGradient(x, [n, d], y, { embedding, runs: 5, seed: 1 }).csg;
+        return cumulativeSpectralGradient(x, [n, d], y, { embedding, runCount: 5, seed: 1 }).csg;
       });
       for (let i = 1; i < values.length; i++) {
         if (!(values[i] >= values[i - 1])) expect.fail(`d = ${d}, ${embedding}: CSG ${values.join(', ')} drops at separation ${levels[i]}`);
@@ -240,12 +242,12 @@ describe('cumulativeSpectralGradient', () => {
 
   it('is deterministic for a seed and its run r does not depend on the run count', () => {
     const { x, y, n } = gaussians(3, 80, 5, 1);
-    const a = cumulativeSpectralGradient(x, [n, 5], y, { seed: 123, runs: 4, samplesPerClass: 30 });
-    const b = cumulativeSpectralGradient(x, [n, 5], y, { seed: 123, runs: 4, samplesPerClass: 30 });
+    const a = cumulativeSpectralGradient(x, [n, 5], y, { seed: 123, runCount: 4, samplesPerClass: 30 });
+    const b = cumulativeSpectralGradient(x, [n, 5], y, { seed: 123, runCount: 4, samplesPerClass: 30 });
     expect(b).toEqual(a);
-    const one = cumulativeSpectralGradient(x, [n, 5], y, { seed: 123, runs: 1, samplesPerClass: 30 });
+    const one = cumulativeSpectralGradient(x, [n, 5], y, { seed: 123, runCount: 1, samplesPerClass: 30 });
     expect(one.runs[0]).toBe(a.runs[0]);
-    const other = cumulativeSpectralGradient(x, [n, 5], y, { seed: 124, runs: 4, samplesPerClass: 30 });
+    const other = cumulativeSpectralGradient(x, [n, 5], y, { seed: 124, runCount: 4, samplesPerClass: 30 });
     expect(other.runs).not.toEqual(a.runs);
   });
 
@@ -262,7 +264,7 @@ describe('cumulativeSpectralGradient', () => {
 
   it('reports its settings with the value', () => {
     const { x, y, n } = gaussians(3, 20, 5, 2);
-    const res = cumulativeSpectralGradient(x, [n, 5], y, { k: 2, samplesPerClass: 7, seed: 4, runs: 2 });
+    const res = cumulativeSpectralGradient(x, [n, 5], y, { k: 2, samplesPerClass: 7, seed: 4, runCount: 2 });
     expect(res).toMatchObject({ numClasses: 3, k: 2, samplesPerClass: 7, seed: 4, runCount: 2, embedding: 'pca', embeddingDim: 3, metric: 'euclidean' });
     expect(res.runs.length).toBe(2);
     expect(cumulativeSpectralGradient(x, [n, 5], y, { embeddingDim: 5 }).embedding).toBe('none');
@@ -349,8 +351,8 @@ describe('cumulativeSpectralGradient', () => {
       expectCode(() => cumulativeSpectralGradient(Float64Array.from(x) as unknown as Float32Array, [n, 2], y), 'E_DTYPE');
       expectCode(() => cumulativeSpectralGradient(x, [n, 2], Float32Array.from(y) as unknown as Int32Array), 'E_DTYPE');
     });
-    it('E_ARGUMENT for k < 1, non-integer options, a bad seed, runs 0 or an unknown embedding', () => {
-      for (const options of [{ k: 0 }, { k: 1.5 }, { samplesPerClass: 0 }, { seed: -1 }, { seed: 2 ** 32 }, { runs: 0 }, { embeddingDim: 0 }, { numClasses: 1 }, { embedding: 'tsne' }] as CsgOptions[]) {
+    it('E_ARGUMENT for k < 1, non-integer options, a bad seed, runCount 0 or an unknown embedding', () => {
+      for (const options of [{ k: 0 }, { k: 1.5 }, { samplesPerClass: 0 }, { seed: -1 }, { seed: 2 ** 32 }, { runCount: 0 }, { embeddingDim: 0 }, { numClasses: 1 }, { embedding: 'tsne' }] as CsgOptions[]) {
         expectCode(() => cumulativeSpectralGradient(x, [n, 2], y, options), 'E_ARGUMENT');
       }
     });

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { describe, it, expect, vi, beforeEach } from 'vitest';
 import { softmax } from '../src/index.js';
 
@@ -11,10 +12,13 @@ const compiled = new WebAssembly.Module(bytes);
 const x = new Float32Array([1, 2, 3, -1, 0.5, 7]);
 const expected = softmax(x, [2, 3], { temperature: 1.5 });
 
-/** A loader and ops in a fresh module graph: nothing initialised yet (test/setup.ts initialised the shared one). */
+/**
+ * A loader and ops in a fresh module graph, through the Node entry (what Node users import): nothing initialised
+ * yet (test/setup.ts initialised the shared one).
+ */
 async function fresh(): Promise<Core & Pick<Loader, 'wasm' | 'kernelStatus'>> {
   vi.resetModules();
-  const core = await import('../src/index.js');
+  const core = await import('../src/entry/node.js');
   const loader = await import('../src/load.js');
   return { ...core, wasm: loader.wasm, kernelStatus: loader.kernelStatus };
 }
@@ -65,13 +69,31 @@ describe('init', () => {
     sameBits(core.softmax(x, [2, 3], { temperature: 1.5 }), expected);
   });
 
-  it('shares one load between concurrent calls and resolves at once afterwards', async () => {
+  it('shares one load between concurrent calls; afterwards the same or no source resolves, another source is E_INIT', async () => {
     const a = core.init(compiled);
     const b = core.init(new Uint8Array([0, 1, 2]));
     expect(b).toBe(a);
     await a;
-    await core.init(new Uint8Array([0, 1, 2]));
-    expect(core.isInitialized()).toBe(true);
+    await core.init();
+    await core.init(compiled);
+    core.initSync(compiled);
+    await expectCode(() => core.init(new Uint8Array(bytes)), 'E_INIT', /already initialised/);
+    await expectCode(() => core.initSync(new WebAssembly.Module(bytes)), 'E_INIT', /already initialised/);
+    sameBits(core.softmax(x, [2, 3], { temperature: 1.5 }), expected);
+  });
+
+  it('rejects a { module } that is not a module, and nonsense sources, with E_INIT', async () => {
+    await expectCode(() => core.init({ module: bytes } as never), 'E_INIT', /WebAssembly\.Module/);
+    await expectCode(() => core.init(42 as never), 'E_INIT');
+    expect(core.isInitialized()).toBe(false);
+  });
+
+  it('accepts a module from another realm, which fails instanceof (edge-runtime VMs, bundler sandboxes)', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const foreign = runInNewContext('new WebAssembly.Module(b)', { b: new Uint8Array(bytes) }) as WebAssembly.Module;
+    expect(foreign instanceof WebAssembly.Module).toBe(false);
+    core.initSync(foreign);
+    sameBits(core.softmax(x, [2, 3], { temperature: 1.5 }), expected);
   });
 
   it('reports a missing default wasm as E_INIT naming the file, and can be retried', async () => {
@@ -100,12 +122,16 @@ describe('initSync', () => {
     }
   });
 
-  it('throws E_INIT for a URL source or bad bytes, and can be retried', async () => {
+  it('throws E_INIT for a URL it cannot read synchronously or bad bytes; reads file: URLs in Node; can be retried', async () => {
     const core = await fresh();
-    await expectCode(() => core.initSync({ url: WASM } as never), 'E_INIT');
-    await expectCode(() => core.initSync(new Uint8Array([1, 2, 3])), 'E_INIT');
-    core.initSync(bytes);
+    await expectCode(() => core.initSync({ url: 'https://localhost/tstar.wasm' } as never), 'E_INIT', /await init/);
+    core.initSync({ url: WASM } as never);
     expect(core.isInitialized()).toBe(true);
+    const again = await fresh();
+    await expectCode(() => again.initSync(new Uint8Array([1, 2, 3])), 'E_INIT');
+    expect(again.isInitialized()).toBe(false);
+    again.initSync(bytes);
+    expect(again.isInitialized()).toBe(true);
   });
 });
 
@@ -123,7 +149,7 @@ describe('the package exports map', () => {
     }
   });
 
-  it('marks the per-runtime entries as having side effects (they initialise at import)', () => {
+  it('marks the per-runtime entries as having side effects (they name the host\'s default source at import)', () => {
     const entries = Object.values(root).filter((t) => String(t).includes('/entry/'));
     expect(entries.length).toBeGreaterThanOrEqual(4);
     expect(pkg.sideEffects).toEqual(['./dist/entry/*.js']);
@@ -133,10 +159,44 @@ describe('the package exports map', () => {
     expect(WebAssembly.Module.imports(compiled)).toEqual([]);
   });
 
-  it('gives Node a package that is ready at import and agrees bit for bit with the sources', async () => {
+  it('gives Node a package that compiles nothing at import, refuses kernels until init (as browsers do), then initSync() with no source reads the wasm beside it', async () => {
     const node = (await import(new URL(`../${root.node}`, import.meta.url).href)) as Core;
-    expect(node.isInitialized()).toBe(true);
+    if (!node.isInitialized()) {
+      await expectCode(() => node.softmax(x, [2, 3]), 'E_INIT');
+      node.initSync();
+    }
     await node.init();
     sameBits(node.softmax(x, [2, 3], { temperature: 1.5 }), expected);
+  });
+
+  it('lets a worker handed a compiled module instantiate it without compiling anything', async () => {
+    // Every way to compile is counted inside the worker, before the package is imported.
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const W = WebAssembly;
+      let compiles = 0;
+      const Module = W.Module;
+      W.Module = new Proxy(Module, { construct(t, a) { compiles++; return Reflect.construct(t, a); } });
+      for (const k of ['compile', 'compileStreaming', 'instantiateStreaming']) { const f = W[k]; W[k] = (...a) => { compiles++; return f.apply(W, a); }; }
+      const instantiate = W.instantiate;
+      W.instantiate = (s, i) => { if (!(s instanceof Module)) compiles++; return instantiate.call(W, s, i); };
+      import(workerData.entry).then((core) => {
+        let before = 'ran';
+        try { core.softmax(new Float32Array([1, 2]), [1, 2]); } catch (e) { before = e.code; }
+        const atImport = compiles;
+        core.initSync(workerData.module);
+        const y = core.softmax(new Float32Array([1, 2, 3]), [1, 3], { temperature: 1.5 });
+        parentPort.postMessage({ atImport, compiles, before, y: Array.from(y) });
+      });`;
+    const entry = new URL(`../${root.node}`, import.meta.url).href;
+    const worker = new Worker(code, { eval: true, workerData: { entry, module: compiled } });
+    const reply = await new Promise<{ atImport: number; compiles: number; before: string; y: number[] }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    expect(reply).toMatchObject({ atImport: 0, compiles: 0, before: 'E_INIT' });
+    const want = softmax(new Float32Array([1, 2, 3]), [1, 3], { temperature: 1.5 });
+    expect(Float32Array.from(reply.y)).toEqual(want);
   });
 });

@@ -12,12 +12,12 @@ describe('the wasm arena', () => {
     const out = new Float32Array(1600);
     softmax(x, [16, 100], { out });
     crossEntropy(x, [16, 100], y, { grad: true });
-    batchNorm(x, [16, 100], { mean, variance, out });
+    batchNorm(x, [16, 100], { runningMean: mean, runningVariance: variance, out });
     const before = wasm().memory.buffer.byteLength;
     for (let i = 0; i < 10_000; i++) {
       softmax(x, [16, 100], { temperature: 2, out });
       crossEntropy(x, [16, 100], y, { grad: true });
-      batchNorm(x, [16, 100], { mean, variance, out });
+      batchNorm(x, [16, 100], { runningMean: mean, runningVariance: variance, out });
     }
     expect(wasm().memory.buffer.byteLength).toBe(before);
   });

@@ -54,7 +54,7 @@ describe('calibrationMetrics', () => {
   it('computes a hand-worked example: 4 rows, 2 bins', () => {
     const p = new Float32Array([0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.4, 0.6]);
     const y = new Int32Array([0, 1, 1, 1]);
-    const m = calibrationMetrics(p, [4, 2], y, { inputs: 'probabilities', bins: 2 });
+    const m = calibrationMetrics(p, [4, 2], y, { inputs: 'probabilities', binCount: 2 });
     expect(m.accuracy).toBe(0.75);
     // confidences 0.9, 0.8, 0.7, 0.6 all fall in (0.5, 1]: mean 0.75, accuracy 0.75.
     expect(m.bins[0].count).toBe(0);
@@ -66,7 +66,7 @@ describe('calibrationMetrics', () => {
   });
 
   it('puts a confidence on a bin edge in the lower bin, (lower, upper]', () => {
-    const m = calibrationMetrics(new Float32Array([0.5, 0.5, 0.25, 0.75]), [2, 2], new Int32Array([0, 1]), { inputs: 'probabilities', bins: 4 });
+    const m = calibrationMetrics(new Float32Array([0.5, 0.5, 0.25, 0.75]), [2, 2], new Int32Array([0, 1]), { inputs: 'probabilities', binCount: 4 });
     expect(m.bins.map((b) => b.count)).toEqual([0, 1, 1, 0]);
   });
 
@@ -78,7 +78,7 @@ describe('calibrationMetrics', () => {
 
   it('gives ECE = |accuracy − mean confidence| with one bin', () => {
     const x = mat(200, 7, 8), y = labels(200, 7, 9);
-    const m = calibrationMetrics(x, [200, 7], y, { bins: 1 });
+    const m = calibrationMetrics(x, [200, 7], y, { binCount: 1 });
     expectScalarClose(m.ece, Math.abs(m.accuracy - m.bins[0].confidence), 0, 1e-12);
     expect(m.mce).toBe(m.ece);
   });
@@ -128,7 +128,7 @@ describe('calibrationMetrics', () => {
     const y = new Int32Array([0]);
     expectCode(() => calibrationMetrics(new Float32Array([NaN, 1]), [1, 2], y), 'E_NONFINITE');
     expectCode(() => calibrationMetrics(new Float32Array([Infinity, 1]), [1, 2], y), 'E_NONFINITE');
-    expectCode(() => calibrationMetrics(new Float32Array([-Infinity, -Infinity]), [1, 2], y), 'E_NONFINITE');
+    expectCode(() => calibrationMetrics(new Float32Array([-Infinity, -Infinity]), [1, 2], y), 'E_MASKED');
     expectCode(() => calibrationMetrics(new Float32Array([NaN, 1]), [1, 2], y, { inputs: 'probabilities' }), 'E_NONFINITE');
     expectCode(() => calibrationMetrics(new Float32Array([0.5, 0.5, 0, Infinity, 0, 0]), [2, 3], new Int32Array(2), { inputs: 'probabilities' }), 'E_NONFINITE');
   });
@@ -145,7 +145,7 @@ describe('calibrationMetrics', () => {
 
   it('rejects bad options with E_ARGUMENT or E_TEMPERATURE, and zero rows with E_EMPTY', () => {
     const x = mat(2, 3), y = new Int32Array(2);
-    for (const bins of [0, 2.5, NaN, 1e7]) expectCode(() => calibrationMetrics(x, [2, 3], y, { bins }), 'E_ARGUMENT');
+    for (const bins of [0, 2.5, NaN, 1e7]) expectCode(() => calibrationMetrics(x, [2, 3], y, { binCount: bins }), 'E_ARGUMENT');
     expectCode(() => calibrationMetrics(x, [2, 3], y, { inputs: 'scores' as 'logits' }), 'E_ARGUMENT');
     expectCode(() => calibrationMetrics(x, [2, 3], y, { sumTolerance: -1 }), 'E_ARGUMENT');
     expectCode(() => calibrationMetrics(softmax(x, [2, 3]), [2, 3], y, { inputs: 'probabilities', temperature: 2 }), 'E_ARGUMENT');
@@ -159,12 +159,16 @@ describe('calibrationMetrics', () => {
       fc.double({ min: 0.1, max: 10, noNaN: true }), fc.integer({ min: 1, max: 20 }),
       (r, c, seed, temperature, bins) => {
         const x = mat(r, c, seed, -8, 8), y = labels(r, c, seed + 1);
-        const m = calibrationMetrics(x, [r, c], y, { temperature, bins });
+        const m = calibrationMetrics(x, [r, c], y, { temperature, binCount: bins });
         expectMetricsClose(m, ref.calibrationMetrics(ref.softmax(x, r, c, temperature), r, c, y, bins, { x, temperature }));
         expect(m.bins.reduce((s, b) => s + b.count, 0)).toBe(r);
         expectScalarClose(m.bins.reduce((s, b) => s + b.count * b.accuracy, 0) / r, m.accuracy, 1e-12, 1e-12);
         expect(m.ece).toBeLessThanOrEqual(m.mce + 1e-12);
-        expect(m.brier).toBeGreaterThanOrEqual(0);
+        // Brier ≥ (1 − p_y)²: the label's own term alone; ≤ 2: two distributions are at most √2 apart.
+        const p = ref.softmax(x, r, c, temperature);
+        let floor = 0;
+        for (let i = 0; i < r; i++) floor += (1 - p[i * c + y[i]]) ** 2;
+        expect(m.brier).toBeGreaterThanOrEqual(floor / r - 1e-9);
         expect(m.brier).toBeLessThanOrEqual(2 + 1e-9);
       }), { numRuns: RUNS });
   });

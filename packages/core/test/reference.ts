@@ -348,20 +348,20 @@ export function batchNormTrainForward(x: ArrayLike<number>, n: number, m: number
 }
 
 /** Float64 closed-form BN backward. */
-export function batchNormBackward(dy: ArrayLike<number>, x: ArrayLike<number>, n: number, m: number, gamma: ArrayLike<number>, eps: number): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
+export function batchNormBackward(dy: ArrayLike<number>, x: ArrayLike<number>, n: number, m: number, gamma: ArrayLike<number>, eps: number): { dx: Float64Array; dGamma: Float64Array; dBeta: Float64Array } {
   const { mean, variance } = batchStats(x, n, m);
-  const dx = new Float64Array(n * m), dgamma = new Float64Array(m), dbeta = new Float64Array(m);
+  const dx = new Float64Array(n * m), dGamma = new Float64Array(m), dBeta = new Float64Array(m);
   for (let j = 0; j < m; j++) {
     const inv = 1 / Math.sqrt(variance[j] + eps);
     for (let r = 0; r < n; r++) {
       const xh = (x[r * m + j] - mean[j]) * inv;
-      dbeta[j] += dy[r * m + j];
-      dgamma[j] += dy[r * m + j] * xh;
+      dBeta[j] += dy[r * m + j];
+      dGamma[j] += dy[r * m + j] * xh;
     }
     for (let r = 0; r < n; r++) {
       const xh = (x[r * m + j] - mean[j]) * inv;
-      dx[r * m + j] = ((gamma[j] * inv) / n) * (n * dy[r * m + j] - dbeta[j] - xh * dgamma[j]);
+      dx[r * m + j] = ((gamma[j] * inv) / n) * (n * dy[r * m + j] - dBeta[j] - xh * dGamma[j]);
     }
   }
-  return { dx, dgamma, dbeta };
+  return { dx, dGamma, dBeta };
 }

@@ -14,14 +14,14 @@ const mean = mat(1, cols, 14), variance = new Float32Array(cols).fill(2);
 
 function results(): Float32Array[] {
   const probs = softmax(x, [rows, cols], { temperature: 2 });
-  const state = { runningMean: new Float32Array(cols), runningVar: new Float32Array(cols).fill(1) };
+  const state = { runningMean: new Float32Array(cols), runningVariance: new Float32Array(cols).fill(1) };
   const train = batchNormTrain(x, [rows, cols], state, { momentum: 0.1, epsilon: 1e-5 });
   return [
     probs,
     logSoftmax(x, [rows, cols], { temperature: 2 }),
     softmaxBackward(probs, dy, [rows, cols], { temperature: 2 }),
-    crossEntropy(x, [rows, cols], y, { temperature: 2, grad: true }).grad!,
-    batchNorm(x, [rows, cols], { mean, variance }),
+    crossEntropy(x, [rows, cols], y, { temperature: 2, grad: true }).grad,
+    batchNorm(x, [rows, cols], { runningMean: mean, runningVariance: variance }),
     train.y,
     batchNormBackward(dy, train.cache).dx,
   ];
@@ -41,6 +41,7 @@ describe('result allocator', () => {
 
   it('the Node entry (built package) returns plain arrays that own exactly their buffer, small and large', async () => {
     const node = (await import('../dist/entry/node.js')) as typeof import('../src/index.js');
+    await node.init();
     for (const [r, c] of [[2, 5], [64, 1000]] as const) {
       const input = mat(r, c, 21);
       const out = node.softmax(input, [r, c]);

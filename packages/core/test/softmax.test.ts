@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { softmax, logSoftmax, softmaxBackward } from '../src/index.js';
 import * as ref from './reference.js';
-import { mat, expectClose, expectCode, SHAPES, RUNS, rng } from './helpers.js';
+import { mat, expectClose, expectScalarClose, expectCode, SHAPES, RUNS, rng } from './helpers.js';
 
 const x3 = new Float32Array([1, 2, 3]);
 
@@ -84,8 +84,8 @@ describe('softmax', () => {
 
   it('rejects +Infinity with E_NONFINITE', () => expectCode(() => softmax(new Float32Array([1, Infinity]), [1, 2]), 'E_NONFINITE'));
 
-  it('rejects a fully masked row with E_NONFINITE', () =>
-    expectCode(() => softmax(new Float32Array([1, 2, -Infinity, -Infinity]), [2, 2]), 'E_NONFINITE'));
+  it('rejects a fully masked row with E_MASKED, a code of its own', () =>
+    expectCode(() => softmax(new Float32Array([1, 2, -Infinity, -Infinity]), [2, 2]), 'E_MASKED'));
 
   it('rejects temperature 0, negative, NaN, Infinity and subnormal with E_TEMPERATURE', () => {
     for (const temperature of [0, -1, NaN, Infinity, 1e-320]) expectCode(() => softmax(x3, [1, 3], { temperature }), 'E_TEMPERATURE');
@@ -153,11 +153,19 @@ describe('logSoftmax', () => {
     expectCode(() => logSoftmax(x3, [1, 3], { temperature: -2 }), 'E_TEMPERATURE');
   });
 
-  it('property: exp(logSoftmax) equals softmax and matches the reference (fast-check)', () => {
+  it('property: matches the reference, and exp(logSoftmax) equals softmax within 1e-6 + 2^-24·|log p| relative (fast-check)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 33 }), fc.double({ min: 0.01, max: 100, noNaN: true }), fc.integer(), (rows, cols, temperature, seed) => {
         const x = mat(rows, cols, seed, -100, 100);
-        expectClose(logSoftmax(x, [rows, cols], { temperature }), ref.logSoftmax(x, rows, cols, temperature), { rel: 1e-6, abs: 1e-7, floor: 1e-3 });
+        const log = logSoftmax(x, [rows, cols], { temperature });
+        expectClose(log, ref.logSoftmax(x, rows, cols, temperature), { rel: 1e-6, abs: 1e-7, floor: 1e-3 });
+        // An f32 log p is off by up to half an ulp of |log p|, i.e. a relative 2^-25·|log p| after exp.
+        const p = softmax(x, [rows, cols], { temperature });
+        for (let i = 0; i < p.length; i++) {
+          if (p[i] < 1e-30) continue;
+          const e = Math.exp(log[i]);
+          expect(Math.abs(p[i] - e), `entry ${i}`).toBeLessThanOrEqual((1e-6 + Math.abs(log[i]) * 2 ** -24) * e);
+        }
       }),
       { numRuns: RUNS },
     );
@@ -165,6 +173,26 @@ describe('logSoftmax', () => {
 });
 
 describe('softmaxBackward', () => {
+  it('gives dL/dT with x: matches central differences of L = Σ dy ⊙ softmax(x / T) within 1e-5 relative', () => {
+    const [r, c] = [7, 13];
+    const x = mat(r, c, 41, -5, 5);
+    const dy = mat(r, c, 42, -1, 1);
+    for (const t of [0.4, 1, 3]) {
+      const y = softmax(x, [r, c], { temperature: t });
+      const { dx, dTemperature } = softmaxBackward(y, dy, [r, c], { temperature: t, x });
+      expect(Array.from(dx)).toEqual(Array.from(softmaxBackward(y, dy, [r, c], { temperature: t })));
+      const loss = (tt: number) => ref.softmax(x, r, c, tt).reduce((s, p, i) => s + p * dy[i], 0);
+      const h = 1e-4 * t;
+      expectScalarClose(dTemperature, (loss(t + h) - loss(t - h)) / (2 * h), 1e-5, 1e-9);
+    }
+  });
+  it('keeps dL/dT finite with −Infinity masks in x', () => {
+    const x = new Float32Array([1, -Infinity, 2, 0.5]);
+    const y = softmax(x, [1, 4]);
+    const { dTemperature } = softmaxBackward(y, new Float32Array([1, 2, 3, 4]), [1, 4], { x });
+    expect(Number.isFinite(dTemperature)).toBe(true);
+  });
+
   it('matches the float64 reference within 1e-5', () => {
     for (const [r, c] of SHAPES) {
       const y = softmax(mat(r, c, c), [r, c]);

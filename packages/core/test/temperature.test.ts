@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
-  temperatureObjective, mergeTemperatureObjectives, fitTemperature, fitTemperatureWith, fitTemperatureWithAsync,
-  type TemperatureObjective,
+  temperatureObjective, mergeTemperatureObjectives, fitTemperature, fitTemperatureWith, fitTemperatureWithAsync, resolveTemperature,
+  optimalTemperature, type TemperatureObjective,
 } from '../src/index.js';
 import * as ref from './reference.js';
 import { mat, labels, rng, expectCode, expectScalarClose, SHAPES, RUNS } from './helpers.js';
@@ -58,14 +58,14 @@ describe('temperatureObjective', () => {
   it('matches the float64 reference (NLL 1e-6 relative, derivatives 1e-5 of Σ|term|) on ragged shapes', () => {
     for (const [r, c] of SHAPES) {
       const x = mat(r, c, r * 7 + c, -10, 10), y = labels(r, c, r + c);
-      for (const t of [0.05, 0.37, 1, 3, 40]) expectObjectiveClose(temperatureObjective(x, [r, c], y, t), x, r, c, y, t);
+      for (const t of [0.05, 0.37, 1, 3, 40]) expectObjectiveClose(temperatureObjective(x, [r, c], y, { temperature: t }), x, r, c, y, t);
     }
   });
 
   it('keeps the derivatives within 1e-5 relative on calibrated logits (sums far from 0)', () => {
     const { logits, labels: y } = calibrated(500, 37, 2, 3);
     for (const t of [0.5, 1, 8]) {
-      const o = temperatureObjective(logits, [500, 37], y, t);
+      const o = temperatureObjective(logits, [500, 37], y, { temperature: t });
       const e = ref.temperatureObjective(logits, 500, 37, y, t);
       expectScalarClose(o.gradSum, e.gradSum, 1e-5);
       expectScalarClose(o.hessSum, e.hessSum, 1e-5);
@@ -76,8 +76,8 @@ describe('temperatureObjective', () => {
     const { logits, labels: y } = calibrated(200, 13, 3, 5);
     for (const t of [0.7, 2, 6]) {
       const h = 1e-4 * t;
-      const o = temperatureObjective(logits, [200, 13], y, t);
-      const up = temperatureObjective(logits, [200, 13], y, t + h), down = temperatureObjective(logits, [200, 13], y, t - h);
+      const o = temperatureObjective(logits, [200, 13], y, { temperature: t });
+      const up = temperatureObjective(logits, [200, 13], y, { temperature: t + h }), down = temperatureObjective(logits, [200, 13], y, { temperature: t - h });
       expectScalarClose(o.gradSum, (up.nllSum - down.nllSum) / (2 * h), 1e-4);
       expectScalarClose(o.hessSum, (up.gradSum - down.gradSum) / (2 * h), 1e-4);
     }
@@ -86,11 +86,11 @@ describe('temperatureObjective', () => {
   it('adds up over shards to the whole within 1e-12 relative', () => {
     const [r, c] = [301, 29];
     const x = mat(r, c, 11), y = labels(r, c, 12);
-    const whole = temperatureObjective(x, [r, c], y, 1.7);
+    const whole = temperatureObjective(x, [r, c], y, { temperature: 1.7 });
     const cuts = [0, 100, 101, 250, 301];
     const parts = cuts.slice(1).map((end, i) => {
       const start = cuts[i];
-      return temperatureObjective(x.subarray(start * c, end * c), [end - start, c], y.subarray(start, end), 1.7);
+      return temperatureObjective(x.subarray(start * c, end * c), [end - start, c], y.subarray(start, end), { temperature: 1.7 });
     });
     const merged = mergeTemperatureObjectives(parts);
     expect(merged.count).toBe(r);
@@ -102,58 +102,58 @@ describe('temperatureObjective', () => {
   it('treats −Infinity logits as masks and matches the reference', () => {
     const x = new Float32Array([0, -Infinity, 1, 2, -Infinity, 3, -Infinity, -Infinity, 5]);
     const y = new Int32Array([2, 0, 8]);
-    for (const t of [0.5, 2]) expectObjectiveClose(temperatureObjective(x, [1, 9], y.subarray(0, 1), t), x, 1, 9, y.subarray(0, 1), t);
+    for (const t of [0.5, 2]) expectObjectiveClose(temperatureObjective(x, [1, 9], y.subarray(0, 1), { temperature: t }), x, 1, 9, y.subarray(0, 1), t);
     const rows = new Float32Array([0, -Infinity, 4, -Infinity, 1, 2]);
-    expectObjectiveClose(temperatureObjective(rows, [2, 3], new Int32Array([2, 1]), 1.3), rows, 2, 3, new Int32Array([2, 1]), 1.3);
+    expectObjectiveClose(temperatureObjective(rows, [2, 3], new Int32Array([2, 1]), { temperature: 1.3 }), rows, 2, 3, new Int32Array([2, 1]), 1.3);
   });
 
   it('handles logits of ±1e4 without overflow', () => {
     const x = new Float32Array([1e4, -1e4, 9999, 0, 1e4 - 0.5, -3e38]);
     const y = new Int32Array([2]);
     for (const t of [1, 100]) {
-      const o = temperatureObjective(x, [1, 6], y, t);
+      const o = temperatureObjective(x, [1, 6], y, { temperature: t });
       expect(Number.isFinite(o.nllSum) && Number.isFinite(o.gradSum) && Number.isFinite(o.hessSum)).toBe(true);
       expectObjectiveClose(o, x, 1, 6, y, t);
     }
   });
 
   it('gives 0 NLL and derivatives for a single column', () => {
-    expect(temperatureObjective(new Float32Array([3, -2]), [2, 1], new Int32Array([0, 0]), 2)).toEqual({ nllSum: 0, gradSum: 0, hessSum: 0, count: 2 });
+    expect(temperatureObjective(new Float32Array([3, -2]), [2, 1], new Int32Array([0, 0]), { temperature: 2 })).toEqual({ nllSum: 0, gradSum: 0, hessSum: 0, count: 2 });
   });
 
   it('returns zero sums and count 0 for zero rows, so empty shards merge', () => {
-    expect(temperatureObjective(new Float32Array(0), [0, 4], new Int32Array(0), 1)).toEqual({ nllSum: 0, gradSum: 0, hessSum: 0, count: 0 });
+    expect(temperatureObjective(new Float32Array(0), [0, 4], new Int32Array(0), { temperature: 1 })).toEqual({ nllSum: 0, gradSum: 0, hessSum: 0, count: 0 });
   });
 
   it('leaves the caller arrays untouched', () => {
     const x = mat(4, 5, 2), y = labels(4, 5, 3);
     const xc = x.slice(), yc = y.slice();
-    temperatureObjective(x, [4, 5], y, 2);
+    temperatureObjective(x, [4, 5], y, { temperature: 2 });
     expect(x).toEqual(xc);
     expect(y).toEqual(yc);
   });
 
   it('rejects a label on a masked logit with E_LABEL', () =>
-    expectCode(() => temperatureObjective(new Float32Array([1, -Infinity, 2]), [1, 3], new Int32Array([1]), 1), 'E_LABEL'));
+    expectCode(() => temperatureObjective(new Float32Array([1, -Infinity, 2]), [1, 3], new Int32Array([1]), { temperature: 1 }), 'E_LABEL'));
 
   it('rejects labels outside [0, cols) with E_LABEL', () => {
-    expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Int32Array([0, 3]), 1), 'E_LABEL');
-    expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Int32Array([-1, 0]), 1), 'E_LABEL');
+    expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Int32Array([0, 3]), { temperature: 1 }), 'E_LABEL');
+    expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Int32Array([-1, 0]), { temperature: 1 }), 'E_LABEL');
   });
 
-  it('rejects NaN, +Infinity and all-masked rows with E_NONFINITE', () => {
+  it('rejects NaN and +Infinity with E_NONFINITE and all-masked rows with E_MASKED', () => {
     const y = new Int32Array([0, 0]);
-    expectCode(() => temperatureObjective(new Float32Array([1, 2, NaN, 4]), [2, 2], y, 1), 'E_NONFINITE');
-    expectCode(() => temperatureObjective(new Float32Array([1, Infinity, 3, 4]), [2, 2], y, 1), 'E_NONFINITE');
-    expectCode(() => temperatureObjective(new Float32Array([1, 2, -Infinity, -Infinity]), [2, 2], y, 1), 'E_NONFINITE');
+    expectCode(() => temperatureObjective(new Float32Array([1, 2, NaN, 4]), [2, 2], y, { temperature: 1 }), 'E_NONFINITE');
+    expectCode(() => temperatureObjective(new Float32Array([1, Infinity, 3, 4]), [2, 2], y, { temperature: 1 }), 'E_NONFINITE');
+    expectCode(() => temperatureObjective(new Float32Array([1, 2, -Infinity, -Infinity]), [2, 2], y, { temperature: 1 }), 'E_MASKED');
   });
 
   it('rejects bad shapes, dtypes and temperatures', () => {
-    expectCode(() => temperatureObjective(mat(2, 3), [3, 3], new Int32Array(3), 1), 'E_SHAPE');
-    expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Int32Array(3), 1), 'E_SHAPE');
-    expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Float32Array(2) as unknown as Int32Array, 1), 'E_DTYPE');
-    expectCode(() => temperatureObjective(Array.from(mat(2, 3)) as unknown as Float32Array, [2, 3], new Int32Array(2), 1), 'E_DTYPE');
-    for (const t of [0, -1, NaN, Infinity]) expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Int32Array(2), t), 'E_TEMPERATURE');
+    expectCode(() => temperatureObjective(mat(2, 3), [3, 3], new Int32Array(3), { temperature: 1 }), 'E_SHAPE');
+    expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Int32Array(3), { temperature: 1 }), 'E_SHAPE');
+    expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Float32Array(2) as unknown as Int32Array, { temperature: 1 }), 'E_DTYPE');
+    expectCode(() => temperatureObjective(Array.from(mat(2, 3)) as unknown as Float32Array, [2, 3], new Int32Array(2), { temperature: 1 }), 'E_DTYPE');
+    for (const t of [0, -1, NaN, Infinity]) expectCode(() => temperatureObjective(mat(2, 3), [2, 3], new Int32Array(2), { temperature: t }), 'E_TEMPERATURE');
   });
 
   it('matches the reference and is shift-invariant per row (property)', () => {
@@ -162,9 +162,9 @@ describe('temperatureObjective', () => {
       fc.double({ min: 0.05, max: 50, noNaN: true }), fc.double({ min: -100, max: 100, noNaN: true }),
       (r, c, seed, t, shift) => {
         const x = mat(r, c, seed, -8, 8), y = labels(r, c, seed + 1);
-        const o = temperatureObjective(x, [r, c], y, t);
+        const o = temperatureObjective(x, [r, c], y, { temperature: t });
         expectObjectiveClose(o, x, r, c, y, t);
-        const moved = temperatureObjective(x.map((v) => v + shift), [r, c], y, t);
+        const moved = temperatureObjective(x.map((v) => v + shift), [r, c], y, { temperature: t });
         expectScalarClose(moved.nllSum, o.nllSum, 1e-4, 1e-4 * r);
       }), { numRuns: RUNS });
   });
@@ -203,7 +203,7 @@ describe('fitTemperature', () => {
     const { logits, labels: y } = calibrated(300, 10, 3, 9);
     const a = fitTemperature(logits, [300, 10], y);
     for (const init of [1e-3, 0.1, 50, 1e4]) {
-      const b = fitTemperature(logits, [300, 10], y, { init });
+      const b = fitTemperature(logits, [300, 10], y, { initialTemperature: init });
       expectScalarClose(b.nllBefore, ref.meanNll(logits, 300, 10, y, init), 1e-6);
       expect(b.converged).toBe(true);
       expectScalarClose(b.temperature, a.temperature, 1e-5);
@@ -212,7 +212,7 @@ describe('fitTemperature', () => {
 
   it('uses few evaluations: at most 12 on calibrated data from T = 1', () => {
     const { logits, labels: y } = calibrated(2000, 20, 4, 4);
-    expect(fitTemperature(logits, [2000, 20], y).iterations).toBeLessThanOrEqual(12);
+    expect(fitTemperature(logits, [2000, 20], y).evaluations).toBeLessThanOrEqual(12);
   });
 
   it('reports converged: false, heading to T → 0, when every label wins by a margin', () => {
@@ -233,16 +233,29 @@ describe('fitTemperature', () => {
   });
 
   it('stops at init when the NLL does not depend on T (all logits equal)', () => {
-    const fit = fitTemperature(new Float32Array(12).fill(2), [3, 4], new Int32Array([0, 1, 2]), { init: 3 });
-    expect(fit).toEqual({ temperature: 3, nllBefore: Math.log(4), nllAfter: Math.log(4), iterations: 1, converged: true });
+    const fit = fitTemperature(new Float32Array(12).fill(2), [3, 4], new Int32Array([0, 1, 2]), { initialTemperature: 3 });
+    expect(fit).toEqual({ temperature: 3, nllBefore: Math.log(4), nllAfter: Math.log(4), evaluations: 1, converged: true, warnings: [] });
   });
 
-  it('stops after maxIterations with converged: false and the best point seen', () => {
+  it('stops after maxEvaluations with converged: false and the best point seen', () => {
     const { logits, labels: y } = calibrated(300, 10, 5, 6);
-    const fit = fitTemperature(logits, [300, 10], y, { maxIterations: 2 });
-    expect(fit.iterations).toBe(2);
+    const fit = fitTemperature(logits, [300, 10], y, { maxEvaluations: 2 });
+    expect(fit.evaluations).toBe(2);
     expect(fit.converged).toBe(false);
+    expect(fit.warnings.map((w) => w.code)).toEqual(['W_NOT_CONVERGED']);
     expect(fit.nllAfter).toBeLessThanOrEqual(fit.nllBefore);
+  });
+
+  it('warns W_SEPARATED when every label is ranked first far apart (NLL 0: the optimum is T → 0), W_AT_BOUND when the NLL falls toward T → ∞, and nothing on a clean fit', () => {
+    const separated = fitTemperature(new Float32Array([200, 0, 0, 200]), [2, 2], new Int32Array([0, 1]));
+    expect(separated.converged).toBe(false);
+    expect(separated.warnings.map((w) => w.code)).toEqual(['W_SEPARATED']);
+    // Every label scores lowest: sharpening only hurts, the NLL keeps falling as T grows to the bound.
+    const inverted = fitTemperature(new Float32Array([0, 5, 5, 0]), [2, 2], new Int32Array([0, 1]));
+    expect(inverted.converged).toBe(false);
+    expect(inverted.warnings.map((w) => w.code)).toEqual(['W_AT_BOUND']);
+    const { logits, labels: y } = calibrated(300, 10, 5, 6);
+    expect(fitTemperature(logits, [300, 10], y).warnings).toEqual([]);
   });
 
   it('ignores masked logits but fits the rest', () => {
@@ -256,9 +269,9 @@ describe('fitTemperature', () => {
 
   it('rejects bad options', () => {
     const x = mat(2, 3), y = new Int32Array(2);
-    for (const init of [0, -1, NaN, 1e7]) expectCode(() => fitTemperature(x, [2, 3], y, { init }), 'E_TEMPERATURE');
+    for (const init of [0, -1, NaN, 1e7]) expectCode(() => fitTemperature(x, [2, 3], y, { initialTemperature: init }), 'E_TEMPERATURE');
     for (const tolerance of [0, -1, NaN, Infinity]) expectCode(() => fitTemperature(x, [2, 3], y, { tolerance }), 'E_ARGUMENT');
-    for (const maxIterations of [0, 1.5, NaN]) expectCode(() => fitTemperature(x, [2, 3], y, { maxIterations }), 'E_ARGUMENT');
+    for (const maxEvaluations of [0, 1.5, NaN]) expectCode(() => fitTemperature(x, [2, 3], y, { maxEvaluations }), 'E_ARGUMENT');
   });
 
   it('rejects bad data like temperatureObjective', () => {
@@ -289,18 +302,18 @@ describe('fitTemperature', () => {
 describe('fitTemperatureWith', () => {
   const { logits, labels: y } = calibrated(900, 12, 3, 21);
   const shards = [[0, 300], [300, 301], [301, 900]].map(([a, b]) => ({ x: logits.subarray(a * 12, b * 12), y: y.subarray(a, b), rows: b - a }));
-  const sharded = (t: number): TemperatureObjective => mergeTemperatureObjectives(shards.map((s) => temperatureObjective(s.x, [s.rows, 12], s.y, t)));
+  const sharded = (t: number): TemperatureObjective => mergeTemperatureObjectives(shards.map((s) => temperatureObjective(s.x, [s.rows, 12], s.y, { temperature: t })));
 
   it('fits merged shard objectives to the same temperature as the whole (1e-9 relative)', () => {
     const whole = fitTemperature(logits, [900, 12], y);
     const fit = fitTemperatureWith(sharded);
     expectScalarClose(fit.temperature, whole.temperature, 1e-9);
     expectScalarClose(fit.nllAfter, whole.nllAfter, 1e-12);
-    expect(fit.iterations).toBe(whole.iterations);
+    expect(fit.evaluations).toBe(whole.evaluations);
   });
 
   it('accepts options like fitTemperature', () => {
-    expect(fitTemperatureWith(sharded, { maxIterations: 1 }).iterations).toBe(1);
+    expect(fitTemperatureWith(sharded, { maxEvaluations: 1 }).evaluations).toBe(1);
     expectCode(() => fitTemperatureWith(sharded, { tolerance: 0 }), 'E_ARGUMENT');
   });
 
@@ -320,16 +333,58 @@ describe('fitTemperatureWithAsync', () => {
     const fit = await fitTemperatureWithAsync(async (t) => {
       seen.push(t);
       await new Promise((resolve) => setTimeout(resolve, 0));
-      return temperatureObjective(logits, [500, 10], y, t);
+      return temperatureObjective(logits, [500, 10], y, { temperature: t });
     });
     expect(fit).toEqual(whole);
-    expect(seen).toHaveLength(fit.iterations);
+    expect(seen).toHaveLength(fit.evaluations);
     expect(seen[0]).toBe(1);
   });
 
   it('rejects with the objective’s error or a TStarError for bad output', async () => {
     await expect(fitTemperatureWithAsync(() => Promise.reject(new Error('worker died')))).rejects.toThrow('worker died');
     await expect(fitTemperatureWithAsync(async () => ({ nllSum: 1, gradSum: 0, hessSum: 0, count: 0 }))).rejects.toMatchObject({ code: 'E_EMPTY' });
-    await expect(fitTemperatureWithAsync(async () => ({ nllSum: 1, gradSum: 0, hessSum: 0, count: 1 }), { init: -1 })).rejects.toMatchObject({ code: 'E_TEMPERATURE' });
+    await expect(fitTemperatureWithAsync(async () => ({ nllSum: 1, gradSum: 0, hessSum: 0, count: 1 }), { initialTemperature: -1 })).rejects.toMatchObject({ code: 'E_TEMPERATURE' });
+  });
+});
+
+describe('mergeTemperatureObjectives', () => {
+  it('rejects parts that are not objectives (empty objects, null, NaN sums) with E_ARGUMENT, never NaN sums', () => {
+    expectCode(() => mergeTemperatureObjectives([{}] as never), 'E_ARGUMENT');
+    expectCode(() => mergeTemperatureObjectives([null] as never), 'E_ARGUMENT');
+    expectCode(() => mergeTemperatureObjectives([{ nllSum: NaN, gradSum: 0, hessSum: 0, count: 1 }]), 'E_ARGUMENT');
+  });
+});
+
+describe('resolveTemperature', () => {
+  const { logits, labels: y } = calibrated(400, 10, 3, 9);
+  it('keeps a given number, and reports T̂* beside it when featureDim is given', () => {
+    expect(resolveTemperature(2.5)).toEqual({ temperature: 2.5, source: 'given', optimal: undefined, warnings: [] });
+    const r = resolveTemperature(2.5, { featureDim: 512 });
+    expect(r.temperature).toBe(2.5);
+    expect(r.optimal).toEqual(optimalTemperature({ featureDim: 512 }));
+  });
+  it("gives T̂* for 'auto' (M = 512 → 11.674 within 1e-3) with the class and CSG terms passed through", () => {
+    expect(resolveTemperature('auto', { featureDim: 512 }).temperature).toBeCloseTo(11.674, 3);
+    const withTerms = resolveTemperature('auto', { featureDim: 512, numClasses: 100, csg: 0.5, coefficients: { gamma: 1, delta: 0.5 } });
+    expect(withTerms.temperature).toBe(optimalTemperature({ featureDim: 512, numClasses: 100, csg: 0.5, coefficients: { gamma: 1, delta: 0.5 } }).temperature);
+    expect(withTerms.source).toBe('auto');
+  });
+  it("fits for 'fit' exactly as fitTemperature does, and passes on its warnings", () => {
+    const r = resolveTemperature('fit', { logits, shape: [400, 10], labels: y });
+    const fit = fitTemperature(logits, [400, 10], y);
+    expect(r).toMatchObject({ temperature: fit.temperature, source: 'fit', fit });
+    const stopped = resolveTemperature('fit', { logits, shape: [400, 10], labels: y, fit: { maxEvaluations: 1 } });
+    expect(stopped.warnings.map((w) => w.code)).toEqual(['W_NOT_CONVERGED']);
+  });
+  it('warns W_CLIPPED when T̂* was raised to its floor (M = 16: 0.7239·4 − 4.706 < 1)', () => {
+    const r = resolveTemperature('auto', { featureDim: 16 });
+    expect(r.temperature).toBe(1);
+    expect(r.warnings.map((w) => w.code)).toEqual(['W_CLIPPED']);
+  });
+  it("rejects 'auto' without featureDim and 'fit' without data (E_ARGUMENT), and bad temperatures (E_TEMPERATURE)", () => {
+    expectCode(() => resolveTemperature('auto'), 'E_ARGUMENT');
+    expectCode(() => resolveTemperature('fit', { logits }), 'E_ARGUMENT');
+    for (const bad of [0, -1, NaN, Infinity, 'hot', null]) expectCode(() => resolveTemperature(bad as never), 'E_TEMPERATURE');
+    expectCode(() => resolveTemperature(1, null as never), 'E_ARGUMENT');
   });
 });

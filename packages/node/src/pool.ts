@@ -2,8 +2,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   fitTemperatureWithAsync, mergeTemperatureObjectives, TStarError,
-  type CalibrationMetrics, type CalibrationOptions, type FitTemperatureOptions, type TemperatureFit, type TemperatureObjective, type TStarErrorCode,
+  type CalibrationMetrics, type CalibrationOptions, type FitTemperatureOptions, type TemperatureFit, type TemperatureObjective,
+  type TemperatureObjectiveOptions, type TStarErrorCode, type Shape2D,
 } from '@tstar/core';
+import { checkInteger, checkLabels, checkMatrix, checkOptions, checkTemperature, shiftRowMessage } from '@tstar/core/validate';
 import { coreModule } from './load.js';
 import type { Reply, Task } from './worker.js';
 
@@ -24,21 +26,21 @@ export interface Pool {
   /** Rows per reduction chunk (see {@link PoolOptions.chunkRows}). */
   readonly chunkRows: number;
   /** Row-wise softmax of x / T, rows split across workers; bit-identical to the core's `softmax`. */
-  softmax(x: Float32Array, shape: readonly [number, number], options?: { temperature?: number }): Promise<Float32Array>;
+  softmax(x: Float32Array, shape: Shape2D, options?: { temperature?: number }): Promise<Float32Array>;
   /** Row-wise log-softmax, split like {@link Pool.softmax}. */
-  logSoftmax(x: Float32Array, shape: readonly [number, number], options?: { temperature?: number }): Promise<Float32Array>;
+  logSoftmax(x: Float32Array, shape: Shape2D, options?: { temperature?: number }): Promise<Float32Array>;
   /** The temperature objective's sums over all rows: per-chunk sums from the workers, added in chunk order. */
-  temperatureObjective(logits: Float32Array, shape: readonly [number, number], labels: Int32Array, temperature: number): Promise<TemperatureObjective>;
+  temperatureObjective(logits: Float32Array, shape: Shape2D, labels: Int32Array, options: TemperatureObjectiveOptions): Promise<TemperatureObjective>;
   /**
    * Post-hoc temperature fit (the core's Newton search, {@link fitTemperatureWithAsync}) whose every objective
    * evaluation is {@link Pool.temperatureObjective}: the logits are shared once, each step costs one parallel pass.
    */
-  fitTemperature(logits: Float32Array, shape: readonly [number, number], labels: Int32Array, options?: FitTemperatureOptions): Promise<TemperatureFit>;
+  fitTemperature(logits: Float32Array, shape: Shape2D, labels: Int32Array, options?: FitTemperatureOptions): Promise<TemperatureFit>;
   /**
    * The core's `calibrationMetrics` at each temperature, temperatures spread over the workers; each entry is
    * exactly what a single-thread call at that temperature returns.
    */
-  calibrationSweep(logits: Float32Array, shape: readonly [number, number], labels: Int32Array, temperatures: readonly number[], options?: Omit<CalibrationOptions, 'temperature'>, onProgress?: (done: number, total: number) => void): Promise<CalibrationMetrics[]>;
+  calibrationSweep(logits: Float32Array, shape: Shape2D, labels: Int32Array, temperatures: readonly number[], options?: Omit<CalibrationOptions, 'temperature'>, onProgress?: (done: number, total: number) => void): Promise<CalibrationMetrics[]>;
   /** Calls any @tstar/core function by name on one worker (typed arrays over SharedArrayBuffers are not copied). */
   call<T = unknown>(name: string, ...args: unknown[]): Promise<T>;
   /** Runs several core calls at once, one per free worker, results in order. */
@@ -80,18 +82,7 @@ export function chunkRanges(rows: number, chunkRows: number): [number, number][]
 
 // A shard reports row indices relative to its own first row; shift them so the message names the caller's row.
 function shardError(error: { code: string; message: string }, offset: number): TStarError {
-  const message = offset === 0 ? error.message : error.message.replace(/\brow (\d+)\b/, (_, r: string) => `row ${Number(r) + offset}`);
-  return new TStarError(error.code as TStarErrorCode, message);
-}
-
-function checkShape(op: string, data: { length: number }, shape: readonly [number, number]): [number, number] {
-  if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new TStarError('E_SHAPE', `${op}: shape must be [rows, cols] of non-negative integers, got ${JSON.stringify(shape)}`);
-  }
-  if (data.length !== shape[0] * shape[1]) {
-    throw new TStarError('E_SHAPE', `${op}: data has ${data.length} elements but shape [${shape[0]}, ${shape[1]}] needs ${shape[0] * shape[1]}`);
-  }
-  return [shape[0], shape[1]];
+  return new TStarError(error.code as TStarErrorCode, shiftRowMessage(error.message, offset));
 }
 
 /**
@@ -102,10 +93,9 @@ function checkShape(op: string, data: { length: number }, shape: readonly [numbe
  * @example const pool = await createPool({ workers: 4 }); const p = await pool.softmax(x, [n, c]); await pool.close();
  */
 export async function createPool(options: PoolOptions = {}): Promise<Pool> {
-  const size = options.workers ?? Math.min(availableParallelism(), 8);
-  const chunkRows = options.chunkRows ?? 16384;
-  if (!Number.isSafeInteger(size) || size < 1) throw new TStarError('E_ARGUMENT', `createPool: workers must be an integer ≥ 1, got ${String(size)}`);
-  if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) throw new TStarError('E_ARGUMENT', `createPool: chunkRows must be an integer ≥ 1, got ${String(chunkRows)}`);
+  checkOptions('createPool', options);
+  const size = checkInteger('createPool', 'workers', options.workers, Math.min(availableParallelism(), 8), 1);
+  const chunkRows = checkInteger('createPool', 'chunkRows', options.chunkRows, 16384, 1);
   const module = coreModule();
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; offset: number }>();
   let nextId = 0;
@@ -158,9 +148,9 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     });
   }
 
-  async function rows(kernel: 'softmax' | 'logSoftmax', x: Float32Array, shape: readonly [number, number], temperature: number): Promise<Float32Array> {
-    if (!(x instanceof Float32Array)) throw new TStarError('E_DTYPE', `${kernel}: x must be a Float32Array`);
-    const [r, c] = checkShape(kernel, x, shape);
+  async function rows(kernel: 'softmax' | 'logSoftmax', x: Float32Array, shape: Shape2D, temperature: number): Promise<Float32Array> {
+    const [r, c] = checkMatrix(kernel, 'x', x, shape);
+    checkTemperature(kernel, temperature);
     const input = toShared(x);
     const out = new Float32Array(new SharedArrayBuffer(x.byteLength));
     const ranges = splitRows(r, workers.length);
@@ -173,11 +163,12 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     chunkRows,
     softmax: (x, shape, o = {}) => rows('softmax', x, shape, o.temperature ?? 1),
     logSoftmax: (x, shape, o = {}) => rows('logSoftmax', x, shape, o.temperature ?? 1),
-    async temperatureObjective(logits, shape, labels, temperature) {
-      const [r, c] = checkShape('temperatureObjective', logits, shape);
-      if (!(labels instanceof Int32Array) || labels.length !== r) {
-        throw new TStarError('E_SHAPE', `temperatureObjective: labels must be an Int32Array of ${r} entries`);
-      }
+    async temperatureObjective(logits, shape, labels, options) {
+      const op = 'temperatureObjective';
+      const [r, c] = checkMatrix(op, 'logits', logits, shape);
+      checkLabels(op, labels, r, c);
+      if (options === null || typeof options !== 'object') throw new TStarError('E_ARGUMENT', `${op}: options { temperature } are required`);
+      const temperature = checkTemperature(op, options.temperature);
       const l = toShared(logits), y = toShared(labels);
       const chunks = chunkRanges(r, chunkRows);
       const groups = splitRows(chunks.length, workers.length).map(([a, b]) => chunks.slice(a, b));
@@ -188,7 +179,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     },
     async fitTemperature(logits, shape, labels, options = {}) {
       const l = toShared(logits), y = toShared(labels);
-      return fitTemperatureWithAsync((t) => pool.temperatureObjective(l, shape, y, t), options);
+      return fitTemperatureWithAsync((temperature) => pool.temperatureObjective(l, shape, y, { temperature }), options);
     },
     async calibrationSweep(logits, shape, labels, temperatures, options = {}, onProgress) {
       const l = toShared(logits), y = toShared(labels);

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as core from '@tstar/core';
+import { shiftRowMessage } from '@tstar/core/validate';
 
 /** Messages the pool sends; every typed array in them is a view over a SharedArrayBuffer the pool owns. */
 export type Task =
@@ -9,6 +10,7 @@ export type Task =
 
 export type Reply = { id: number; result: unknown } | { id: number; error: { code: string; message: string } };
 
+// The pool compiled the module once; instantiating it here compiles nothing.
 core.initSync((workerData as { module: WebAssembly.Module }).module);
 
 type Callable = (...args: unknown[]) => unknown;
@@ -23,14 +25,14 @@ function run(task: Task): unknown {
       return null;
     }
     case 'objective': {
-      const objective = (core as unknown as Record<string, Callable>).temperatureObjective;
+      const { cols, temperature } = task;
       return task.chunks.map(([start, end]) => {
         try {
-          return objective(task.logits.subarray(start * task.cols, end * task.cols), [end - start, task.cols], task.labels.subarray(start, end), task.temperature);
+          return core.temperatureObjective(task.logits.subarray(start * cols, end * cols), [end - start, cols], task.labels.subarray(start, end), { temperature });
         } catch (cause) {
           const e = cause as core.TStarError;
           // Name the caller's row, not the chunk's.
-          throw new core.TStarError(e.code ?? 'E_INTERNAL', String(e.message).replace(/\brow (\d+)\b/, (_, r: string) => `row ${Number(r) + start}`));
+          throw new core.TStarError(e.code ?? 'E_INTERNAL', shiftRowMessage(String(e.message), start));
         }
       });
     }

@@ -68,12 +68,12 @@ describe('pool.temperatureObjective / pool.fitTemperature', () => {
   const x = mat(r, c, 11, 8);
   const y = labels(r, c, 12);
   // The single-thread twin: the same fixed chunks, summed in the same order, in this thread.
-  const chunked = (t: number) => mergeTemperatureObjectives(chunkRanges(r, 257).map(([a, b]) => temperatureObjective(x.subarray(a * c, b * c), [b - a, c], y.subarray(a, b), t)));
+  const chunked = (t: number) => mergeTemperatureObjectives(chunkRanges(r, 257).map(([a, b]) => temperatureObjective(x.subarray(a * c, b * c), [b - a, c], y.subarray(a, b), { temperature: t })));
 
   it('gives the same sums, bit for bit, for every worker count and the single-thread chunked sum', async () => {
     for (const t of [0.5, 1, 3.3]) {
       const want = chunked(t);
-      for (const pool of pools) expect(await pool.temperatureObjective(x, [r, c], y, t)).toStrictEqual(want);
+      for (const pool of pools) expect(await pool.temperatureObjective(x, [r, c], y, { temperature: t })).toStrictEqual(want);
     }
   });
   it('fits the same temperature, bit for bit, for every worker count and single-thread', async () => {
@@ -86,7 +86,7 @@ describe('pool.temperatureObjective / pool.fitTemperature', () => {
   it('equals the core’s fitTemperature exactly when one chunk holds every row', async () => {
     const pool = await createPool({ workers: 2, chunkRows: r });
     try {
-      expect(await pool.fitTemperature(x, [r, c], y, { init: 2 })).toStrictEqual(fitTemperature(x, [r, c], y, { init: 2 }));
+      expect(await pool.fitTemperature(x, [r, c], y, { initialTemperature: 2 })).toStrictEqual(fitTemperature(x, [r, c], y, { initialTemperature: 2 }));
     } finally {
       await pool.close();
     }
@@ -94,7 +94,7 @@ describe('pool.temperatureObjective / pool.fitTemperature', () => {
   it('names the caller’s row for a label out of range', async () => {
     const bad = y.slice();
     bad[2000] = c;
-    await expect(pools[2].temperatureObjective(x, [r, c], bad, 1)).rejects.toThrow(/at row 2000 is outside/);
+    await expect(pools[2].temperatureObjective(x, [r, c], bad, { temperature: 1 })).rejects.toThrow(/at row 2000 is outside/);
   });
 });
 
@@ -105,9 +105,9 @@ describe('pool.calibrationSweep', () => {
     const y = labels(r, c, 22);
     const ts = [0.25, 0.5, 1, 2, 4, 8, 16];
     let calls = 0;
-    const got = await pools[2].calibrationSweep(x, [r, c], y, ts, { bins: 10 }, () => calls++);
+    const got = await pools[2].calibrationSweep(x, [r, c], y, ts, { binCount: 10 }, () => calls++);
     expect(calls).toBe(ts.length);
-    got.forEach((m, i) => expect(m).toStrictEqual(calibrationMetrics(x, [r, c], y, { bins: 10, temperature: ts[i] })));
+    got.forEach((m, i) => expect(m).toStrictEqual(calibrationMetrics(x, [r, c], y, { binCount: 10, temperature: ts[i] })));
   });
 });
 

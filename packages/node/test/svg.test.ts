@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { calibrationMetrics } from '@tstar/core';
 import { escapeXml, reliabilitySvg, temperatureSweepSvg } from '../src/index.js';
 import { labels, mat } from './helpers.js';
@@ -15,7 +16,7 @@ describe('parseXml (the test’s own checker)', () => {
 
 describe('reliabilitySvg', () => {
   const [r, c] = [2000, 10];
-  const metrics = calibrationMetrics(mat(r, c, 5, 6), [r, c], labels(r, c, 6), { bins: 15, temperature: 0.7 });
+  const metrics = calibrationMetrics(mat(r, c, 5, 6), [r, c], labels(r, c, 6), { binCount: 15, temperature: 0.7 });
   const svg = reliabilitySvg(metrics, { temperature: 0.7, title: 'Model <A> & "B"' });
   const root = parseXml(svg);
   const size = 480, left = 56, top = 56, w = size - left - 16, h = size - top - 48;
@@ -95,4 +96,15 @@ describe('temperatureSweepSvg', () => {
 
 describe('escapeXml', () => {
   it('escapes the five XML specials', () => expect(escapeXml(`<&>"'`)).toBe('&lt;&amp;&gt;&quot;&apos;'));
+});
+
+describe('@tstar/node/svg', () => {
+  it('bundles for a browser with nothing from node: (a page can draw the same plots as the CLI)', async () => {
+    const { build } = await import('esbuild');
+    const entry = fileURLToPath(new URL('../dist/svg.js', import.meta.url));
+    const out = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+    const code = out.outputFiles[0].text;
+    expect(code).toContain('reliabilitySvg');
+    expect(code).not.toMatch(/from ["']node:|require\(["']node:/);
+  });
 });

@@ -46,34 +46,34 @@ function markdown(rows: Row[], files: Record<string, string>, meta: { logits: st
 export const calibrate: Command = {
   name: 'calibrate',
   summary: 'fit + eval + reliability and T-sweep SVGs + a markdown report, in one directory',
-  usage: 'tstar calibrate --logits FILE --labels FILE [--dim M] [--out-dir DIR]',
+  usage: 'tstar calibrate --logits FILE --labels FILE [--feature-dim M] [--out-dir DIR]',
   options: {
     logits: { type: 'string', value: 'FILE', help: 'logits [n, classes] (required)' },
     labels: { type: 'string', value: 'FILE', help: 'integer labels [n] (required)' },
     'out-dir': { type: 'string', value: 'DIR', help: 'where the report goes', default: 'tstar-report' },
-    dim: { type: 'string', value: 'M', help: 'feature width: also evaluate and mark T̂*' },
-    classes: { type: 'string', value: 'N', help: 'class count term of T̂*' },
+    'feature-dim': { type: 'string', value: 'M', help: 'feature width: also evaluate and mark T̂*' },
+    'num-classes': { type: 'string', value: 'N', help: 'class count term of T̂*' },
     csg: { type: 'string', value: 'X', help: 'CSG term of T̂*' },
-    bins: { type: 'string', value: 'N', help: 'equal-width confidence bins', default: '15' },
+    'bin-count': { type: 'string', value: 'N', help: 'equal-width confidence bins', default: '15' },
     steps: { type: 'string', value: 'N', help: 'temperatures in the sweep', default: '41' },
     ...FIT_OPTIONS,
     ...COEFFICIENT_OPTIONS,
   },
   notes: [
     'writes DIR/report.md, DIR/report.json, DIR/reliability.svg (fitted T), DIR/reliability-t1.svg (T = 1),',
-    'DIR/reliability-estimated.svg (with --dim) and DIR/sweep.svg.',
+    'DIR/reliability-estimated.svg (with --feature-dim) and DIR/sweep.svg.',
     '',
-    'example: tstar calibrate --logits val_logits.npy --labels val_labels.npy --dim 512 --out-dir report',
+    'example: tstar calibrate --logits val_logits.npy --labels val_labels.npy --feature-dim 512 --out-dir report',
   ],
   async run(values, { json, stdout }) {
     const data = await readLabelled(required(values, 'logits'), required(values, 'labels'));
     const dir = optionalString(values, 'out-dir') ?? 'tstar-report';
-    const bins = number(values, 'bins', { integer: true, min: 1 }) ?? 15;
+    const binCount = number(values, 'bin-count', { integer: true, min: 1 }) ?? 15;
     const steps = number(values, 'steps', { integer: true, min: 2 }) ?? 41;
-    const dim = number(values, 'dim', { integer: true, min: 1 });
+    const dim = number(values, 'feature-dim', { integer: true, min: 1 });
     const estimate = dim === undefined
       ? undefined
-      : optimalTemperature({ featureDim: dim, numClasses: number(values, 'classes', { integer: true, min: 2 }), csg: number(values, 'csg', { min: 0 }), coefficients: coefficientOverrides(values) });
+      : optimalTemperature({ featureDim: dim, numClasses: number(values, 'num-classes', { integer: true, min: 2 }), csg: number(values, 'csg', { min: 0 }), coefficients: coefficientOverrides(values) });
     const fitted = await runFit(values, data);
 
     const grid = sweepGrid([1, fitted.temperature, ...(estimate ? [estimate.temperature] : [])], steps);
@@ -83,11 +83,11 @@ export const calibrate: Command = {
     const pool = await maybePool(values);
     try {
       if (pool) {
-        sweep = await pool.calibrationSweep(data.logits, data.shape, data.labels, temperatures, { bins }, (done, total) => bar.update(done, total));
+        sweep = await pool.calibrationSweep(data.logits, data.shape, data.labels, temperatures, { binCount }, (done, total) => bar.update(done, total));
       } else {
         sweep = temperatures.map((temperature, i) => {
           bar.update(i, temperatures.length);
-          return calibrationMetrics(data.logits, data.shape, data.labels, { temperature, bins });
+          return calibrationMetrics(data.logits, data.shape, data.labels, { temperature, binCount });
         });
       }
     } finally {
@@ -119,7 +119,7 @@ export const calibrate: Command = {
       join(dir, files.sweep),
       temperatureSweepSvg({ temperatures: grid, nll: curve.map((m) => m.nll), ece: curve.map((m) => m.ece) }, { estimated: estimate?.temperature, fitted: fitted.temperature }),
     );
-    const meta = { logits: data.logitsPath, labels: data.labelsPath, n: data.shape[0], c: data.shape[1], fitted: fitted.temperature, estimated: estimate?.temperature, dim, iterations: fitted.iterations };
+    const meta = { logits: data.logitsPath, labels: data.labelsPath, n: data.shape[0], c: data.shape[1], fitted: fitted.temperature, estimated: estimate?.temperature, dim, iterations: fitted.evaluations };
     await writeFile(files.report, markdown(rows, files, meta));
     const report = {
       ...meta,

@@ -110,6 +110,6 @@ export const coefficients: Command = {
     stdout('');
     stdout(table(['M', 'T (sweep)', 'T (fit)', 'residual'], rows.map((r, i) => [String(r.featureDim), num(r.temperature), num(r.temperature - result.residuals[i]), num(result.residuals[i], 3)])));
     const flags = ['alpha', 'beta', 'gamma', 'delta'].filter((k) => result.fitted.includes(k as 'alpha')).map((k) => `--${k} ${num(c[k as 'alpha'], 6)}`);
-    stdout(`\nuse: tstar estimate --dim M ${flags.join(' ')}`);
+    stdout(`\nuse: tstar estimate --feature-dim M ${flags.join(' ')}`);
   },
 };

@@ -8,14 +8,14 @@ import { progress } from '../progress.js';
 export const csg: Command = {
   name: 'csg',
   summary: 'cumulative spectral gradient: how entangled the classes of a feature set are (Branchaud-Charron et al. 2019)',
-  usage: 'tstar csg --features FILE --labels FILE [--k 3 --samples 100 --seed 1 --runs 1]',
+  usage: 'tstar csg --features FILE --labels FILE [--k 3 --samples 100 --seed 1 --run-count 1]',
   options: {
     features: { type: 'string', value: 'FILE', help: 'features [n, d] (required)' },
     labels: { type: 'string', value: 'FILE', help: 'integer labels [n] (required)' },
     k: { type: 'string', value: 'K', help: 'neighbours per sampled point', default: '3' },
-    samples: { type: 'string', value: 'N', help: 'points sampled per class per run', default: '100' },
+    'samples-per-class': { type: 'string', value: 'N', help: 'points sampled per class per run', default: '100' },
     seed: { type: 'string', value: 'S', help: 'sampler seed', default: '1' },
-    runs: { type: 'string', value: 'R', help: 'independent samplings averaged', default: '1' },
+    'run-count': { type: 'string', value: 'R', help: 'independent samplings averaged', default: '1' },
     embedding: { type: 'string', value: 'KIND', help: "'auto', 'pca' or 'none' (features as given)", default: 'auto' },
     'embedding-dim': { type: 'string', value: 'D', help: 'dimensions of the PCA embedding', default: '3' },
   },
@@ -23,7 +23,7 @@ export const csg: Command = {
     'CSG is 0 for separable classes and K − 1 for indistinguishable ones. Wide features are embedded by',
     'PCA first (auto) because the Parzen volume of the method breaks down in many dimensions.',
     '',
-    'example: tstar csg --features feats.npy --labels labels.npy --runs 5',
+    'example: tstar csg --features feats.npy --labels labels.npy --run-count 5',
   ],
   async run(values, { json, stdout }) {
     const data = await readLabelled(required(values, 'features'), required(values, 'labels'), 'features');
@@ -31,9 +31,9 @@ export const csg: Command = {
     if (!['auto', 'pca', 'none'].includes(embedding)) throw new UsageError(`--embedding must be 'auto', 'pca' or 'none', got '${embedding}'`);
     const options: CsgOptions = {
       k: number(values, 'k', { integer: true, min: 1 }),
-      samplesPerClass: number(values, 'samples', { integer: true, min: 1 }),
+      samplesPerClass: number(values, 'samples-per-class', { integer: true, min: 1 }),
       seed: number(values, 'seed', { integer: true, min: 0 }),
-      runs: number(values, 'runs', { integer: true, min: 1 }),
+      runCount: number(values, 'run-count', { integer: true, min: 1 }),
       embedding: embedding as CsgOptions['embedding'],
       embeddingDim: number(values, 'embedding-dim', { integer: true, min: 1 }),
     };
@@ -74,6 +74,6 @@ export const csg: Command = {
         ['largest eigenvalues', Array.from(result.eigenvalues.slice(-3)).map((v) => num(v, 4)).join(', ')],
       ]),
     );
-    stdout(`\nWith the CSG term: tstar estimate --dim ${d} --csg ${num(result.csg)} --gamma G   (γ is not published; T̂* without it: ${num(rule.temperature, 4)})`);
+    stdout(`\nWith the CSG term: tstar estimate --feature-dim ${d} --csg ${num(result.csg)} --gamma G   (γ is not published; T̂* without it: ${num(rule.temperature, 4)})`);
   },
 };

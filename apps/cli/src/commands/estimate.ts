@@ -6,10 +6,10 @@ import { num, pairs, toJson } from '../format.js';
 export const estimate: Command = {
   name: 'estimate',
   summary: 'the analytical training temperature T̂* from the feature dimension (arXiv 2504.15594)',
-  usage: 'tstar estimate --dim M [--classes N] [--csg X] [--alpha A --beta B --gamma G --delta D]',
+  usage: 'tstar estimate --feature-dim M [--num-classes N] [--csg X] [--alpha A --beta B --gamma G --delta D]',
   options: {
-    dim: { type: 'string', value: 'M', help: 'width of the features entering the final linear layer (required)' },
-    classes: { type: 'string', value: 'N', help: 'number of classes; adds δ·ln N (δ defaults to 0)' },
+    'feature-dim': { type: 'string', value: 'M', help: 'width of the features entering the final linear layer (required)' },
+    'num-classes': { type: 'string', value: 'N', help: 'number of classes; adds δ·ln N (δ defaults to 0)' },
     csg: { type: 'string', value: 'X', help: 'cumulative spectral gradient of the task (tstar csg); adds γ·ln X (γ defaults to 0)' },
     ...COEFFICIENT_OPTIONS,
   },
@@ -18,11 +18,11 @@ export const estimate: Command = {
     'clip bounds are not, so the CSG and class terms count only when you give their coefficient.',
     'Train with logits / T̂* (BatchNorm right before the last layer) and divide by the same T̂* at inference.',
     '',
-    'example: tstar estimate --dim 512 --classes 100',
+    'example: tstar estimate --feature-dim 512 --num-classes 100',
   ],
   async run(values, { json, stdout }) {
-    const featureDim = number(values, 'dim', { integer: true, min: 1 }) ?? Number(required(values, 'dim'));
-    const numClasses = number(values, 'classes', { integer: true, min: 2 });
+    const featureDim = number(values, 'feature-dim', { integer: true, min: 1 }) ?? Number(required(values, 'feature-dim'));
+    const numClasses = number(values, 'num-classes', { integer: true, min: 2 });
     const csg = number(values, 'csg', { min: 0 });
     const result = optimalTemperature({ featureDim, numClasses, csg, coefficients: coefficientOverrides(values) });
     if (json) {
@@ -37,7 +37,7 @@ export const estimate: Command = {
         ['temperature T̂*', num(result.temperature)],
         ['α·√M + β', num(result.base)],
         ['γ·ln CSG', csg === undefined ? '0 (no --csg)' : c.gamma === 0 ? '0 (γ = 0; set --gamma)' : num(result.csgTerm)],
-        ['δ·ln classes', numClasses === undefined ? '0 (no --classes)' : c.delta === 0 ? '0 (δ = 0; set --delta)' : num(result.classTerm)],
+        ['δ·ln classes', numClasses === undefined ? '0 (no --num-classes)' : c.delta === 0 ? '0 (δ = 0; set --delta)' : num(result.classTerm)],
         ['clipped', result.clipped ? `yes, to [${num(c.floor)}, ${num(c.ceiling)}]` : 'no'],
         ['α, β, γ, δ', [c.alpha, c.beta, c.gamma, c.delta].map((v) => num(v)).join(', ')],
         ['floor, ceiling', `${num(c.floor)}, ${num(c.ceiling)}`],

@@ -30,12 +30,12 @@ export const evaluate: Command = {
   options: {
     logits: { type: 'string', value: 'FILE', help: 'logits (or probabilities, see --inputs) [n, classes] (required)' },
     labels: { type: 'string', value: 'FILE', help: 'integer labels [n] (required)' },
-    temperature: { type: 'string', value: 'T', help: "a number, 'auto' (T̂* from --dim) or 'fit' (post-hoc on these logits)", default: '1' },
+    temperature: { type: 'string', value: 'T', help: "a number, 'auto' (T̂* from --feature-dim) or 'fit' (post-hoc on these logits)", default: '1' },
     inputs: { type: 'string', value: 'KIND', help: "'logits' or 'probabilities'", default: 'logits' },
-    bins: { type: 'string', value: 'N', help: 'equal-width confidence bins', default: '15' },
+    'bin-count': { type: 'string', value: 'N', help: 'equal-width confidence bins', default: '15' },
     svg: { type: 'string', value: 'FILE', help: 'write the reliability diagram as SVG' },
-    dim: { type: 'string', value: 'M', help: 'feature width, for --temperature auto' },
-    classes: { type: 'string', value: 'N', help: 'class count term for --temperature auto' },
+    'feature-dim': { type: 'string', value: 'M', help: 'feature width, for --temperature auto' },
+    'num-classes': { type: 'string', value: 'N', help: 'class count term for --temperature auto' },
     csg: { type: 'string', value: 'X', help: 'CSG term for --temperature auto' },
     ...COEFFICIENT_OPTIONS,
   },
@@ -45,17 +45,18 @@ export const evaluate: Command = {
     const inputs = (optionalString(values, 'inputs') ?? 'logits') as 'logits' | 'probabilities';
     if (inputs !== 'logits' && inputs !== 'probabilities') throw new UsageError(`--inputs must be 'logits' or 'probabilities', got '${inputs}'`);
     if (inputs === 'probabilities' && values.temperature !== undefined) throw new UsageError('--temperature applies to logits, not --inputs probabilities');
-    const chosen = inputs === 'probabilities' ? { temperature: 1, source: 'given' as const } : chooseTemperature(values, data);
-    const bins = number(values, 'bins', { integer: true, min: 1 }) ?? 15;
-    const metrics = calibrationMetrics(data.logits, data.shape, data.labels, inputs === 'logits' ? { temperature: chosen.temperature, bins } : { inputs, bins });
+    const chosen = inputs === 'probabilities' ? { temperature: 1, source: 'given' as const, warnings: [] } : chooseTemperature(values, data);
+    const binCount = number(values, 'bin-count', { integer: true, min: 1 }) ?? 15;
+    const metrics = calibrationMetrics(data.logits, data.shape, data.labels, inputs === 'logits' ? { temperature: chosen.temperature, binCount } : { inputs, binCount });
     const svg = optionalString(values, 'svg');
     if (svg !== undefined) await writeFile(svg, reliabilitySvg(metrics, { temperature: chosen.temperature }));
     if (json) {
-      stdout(toJson({ logits: data.logitsPath, labels: data.labelsPath, rows: data.shape[0], classes: data.shape[1], ...chosen, ...metrics }));
+      stdout(toJson({ logits: data.logitsPath, labels: data.labelsPath, rows: data.shape[0], classes: data.shape[1], temperature: chosen.temperature, source: chosen.source, warnings: chosen.warnings, ...metrics }));
       return;
     }
-    const from = { given: '', auto: ' (T̂* from --dim)', fit: ' (fitted)' }[chosen.source];
+    const from = { given: '', auto: ' (T̂* from --feature-dim)', fit: ' (fitted)' }[chosen.source];
     stdout(`ECE ${percent(metrics.ece)} at T = ${num(chosen.temperature, 4)}${from}  (${data.shape[0]} rows × ${data.shape[1]} classes)\n`);
+    for (const w of chosen.warnings) stdout(`warning ${w.code}: ${w.message}`);
     stdout(pairs(metricsPairs(metrics)));
     stdout('');
     stdout(binsTable(metrics));

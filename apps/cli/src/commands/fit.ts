@@ -6,18 +6,18 @@ import { num, pairs, percent, toJson } from '../format.js';
 import { progress } from '../progress.js';
 
 export const FIT_OPTIONS = {
-  init: { type: 'string', value: 'T', help: 'starting temperature', default: '1' },
+  'initial-temperature': { type: 'string', value: 'T', help: 'starting temperature', default: '1' },
   tolerance: { type: 'string', value: 'X', help: 'stop when a step changes ln T by at most X', default: '1e-6' },
-  'max-iterations': { type: 'string', value: 'N', help: 'most objective evaluations', default: '100' },
+  'max-evaluations': { type: 'string', value: 'N', help: 'most objective evaluations', default: '100' },
   workers: WORKERS,
 } as const;
 
 /** The post-hoc fit, on a worker pool for large inputs; a spinner shows while the workers run. */
 export async function runFit(values: Values, data: Labelled): Promise<TemperatureFit> {
   const options = {
-    init: number(values, 'init', { above: 0 }),
+    initialTemperature: number(values, 'initial-temperature', { above: 0 }),
     tolerance: number(values, 'tolerance', { above: 0 }),
-    maxIterations: number(values, 'max-iterations', { integer: true, min: 1 }),
+    maxEvaluations: number(values, 'max-evaluations', { integer: true, min: 1 }),
   };
   const pool = await maybePool(values);
   if (!pool) return fitTemperature(data.logits, data.shape, data.labels, options);
@@ -44,7 +44,7 @@ export const fit: Command = {
   async run(values, { json, stdout }) {
     const data = await readLabelled(required(values, 'logits'), required(values, 'labels'));
     const result = await runFit(values, data);
-    const before = calibrationMetrics(data.logits, data.shape, data.labels, { temperature: number(values, 'init', { above: 0 }) ?? 1 });
+    const before = calibrationMetrics(data.logits, data.shape, data.labels, { temperature: number(values, 'initial-temperature', { above: 0 }) ?? 1 });
     const after = calibrationMetrics(data.logits, data.shape, data.labels, { temperature: result.temperature });
     const report = {
       logits: data.logitsPath,
@@ -69,8 +69,8 @@ export const fit: Command = {
         ['NLL', `${num(result.nllBefore)} → ${num(result.nllAfter)}`],
         ['ECE', `${percent(before.ece)} → ${percent(after.ece)}`],
         ['accuracy', `${percent(after.accuracy)} (unchanged by T)`],
-        ['iterations', String(result.iterations)],
-        ['converged', result.converged ? 'yes' : 'no (the NLL still falls at a search bound, or iterations ran out)'],
+        ['evaluations', String(result.evaluations)],
+        ['converged', result.converged ? 'yes' : 'no (the NLL still falls at a search bound, or evaluations ran out)'],
       ]),
     );
     if (out !== undefined) stdout(`\nreport: ${out}`);

@@ -1,8 +1,8 @@
 // Deno imports a wasm file as an instantiated ES module (tstar.wasm imports nothing), needing no read
-// permission and no top-level await; the loader adopts that instance's exports.
+// permission; `init()`/`initSync()` with no source adopt that instance's exports.
 import * as tstarWasm from '../tstar.wasm';
-import { initSync } from '../load.js';
+import { setDefaultSource } from '../load.js';
 
-initSync({ exports: tstarWasm });
+setDefaultSource(() => ({ exports: tstarWasm }));
 
 export * from '../index.js';

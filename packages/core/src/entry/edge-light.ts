@@ -1,8 +1,8 @@
 // Vercel's edge runtime (Next.js, `edge-light` condition) compiles only wasm imported with `?module`, which
-// arrives as a WebAssembly.Module; instantiating it synchronously leaves nothing for the caller to await.
+// arrives as a WebAssembly.Module; `init()`/`initSync()` with no source instantiate it.
 import tstarWasm from '../tstar.wasm?module';
-import { initSync } from '../load.js';
+import { setDefaultSource } from '../load.js';
 
-initSync(tstarWasm);
+setDefaultSource(() => ({ module: tstarWasm }));
 
 export * from '../index.js';

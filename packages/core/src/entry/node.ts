@@ -1,11 +1,11 @@
-// Node (and Bun) read the wasm beside the package synchronously, so scripts and worker_threads use the
-// kernels straight after import; `await init()` still works and resolves at once.
+// Node (and Bun): `init()`/`initSync()` with no source read the wasm beside the package. Nothing is compiled
+// at import, so a worker handed a compiled WebAssembly.Module (initSync(module)) never compiles its own.
 import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { initSync, wasmUrl } from '../load.js';
+import { setFileReader } from '../load.js';
 import { setResultAllocator } from '../memory.js';
 
-initSync(readFileSync(wasmUrl()));
+setFileReader((url) => readFileSync(url) as Uint8Array<ArrayBuffer>);
 
 // Results are overwritten in full before anyone sees them, so large ones skip the zero fill: a fresh
 // zeroed 1 MB array costs ~40 µs of page faults here, as much as a third of a [256×1000] softmax.

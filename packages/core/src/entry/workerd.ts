@@ -1,9 +1,9 @@
 // Cloudflare's workerd refuses to compile wasm from bytes at run time; its module rules (and wrangler's
-// bundler) turn a `.wasm` import into a compiled WebAssembly.Module, which instantiates synchronously here,
-// so a Worker imports the package and calls kernels without awaiting anything.
+// bundler) turn a `.wasm` import into a compiled WebAssembly.Module, which `init()`/`initSync()` with no
+// source instantiate (no compilation, so both work synchronously enough for a request).
 import tstarWasm from '../tstar.wasm';
-import { initSync } from '../load.js';
+import { setDefaultSource } from '../load.js';
 
-initSync(tstarWasm);
+setDefaultSource(() => ({ module: tstarWasm }));
 
 export * from '../index.js';

@@ -1,0 +1,36 @@
+/**
+ * Every export of tstar.wasm (assembly/index.ts), typed once. Pointers are byte offsets into `memory`;
+ * kernels returning a number return a status (assembly/status.ts) unless noted.
+ */
+export interface TStarExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  /** Row (or element) index where the last failing kernel stopped. */
+  errorIndex(): number;
+  expElementwise(x: number, y: number, n: number): void;
+  softmax(x: number, y: number, rows: number, cols: number, invT: number): number;
+  logSoftmax(x: number, y: number, rows: number, cols: number, invT: number): number;
+  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number, invT: number): number;
+  crossEntropyLabels(
+    x: number, rows: number, cols: number, invT: number, labels: number, weights: number, smoothing: number,
+    ignoreIndex: number, loss: number, g: number, gScale: number, rowScale: number, dT: number,
+  ): number;
+  crossEntropySoft(
+    x: number, rows: number, cols: number, invT: number, targets: number, weights: number, smoothing: number,
+    loss: number, g: number, gScale: number, rowScale: number, dT: number,
+  ): number;
+  csgNeighbours(
+    xt: number, n: number, d: number, stride: number, queries: number, nq: number, k: number,
+    dist: number, best: number, nbr: number, logV: number, logFloor: number,
+  ): number;
+  csgProject(x: number, n: number, d: number, q: number, b: number, y: number): void;
+  csgProjectBack(x: number, n: number, d: number, y: number, b: number, z: number): void;
+  /** Returns the sweeps used, or −1 when it did not converge. */
+  csgJacobi(a: number, n: number, v: number, maxSweeps: number): number;
+  temperatureObjective(x: number, labels: number, rows: number, cols: number, invT: number, out: number): number;
+  metricsLogits(x: number, labels: number, rows: number, cols: number, invT: number, conf: number, correct: number, sums: number): number;
+  metricsProbabilities(p: number, labels: number, rows: number, cols: number, tol: number, conf: number, correct: number, sums: number): number;
+  batchNormApply(x: number, y: number, n: number, m: number, mean: number, scale: number, shift: number): number;
+  batchNormStats(x: number, n: number, m: number, mean: number, variance: number): number;
+  batchNormBackward(dy: number, x: number, dx: number, n: number, m: number, mean: number, invStd: number, gamma: number, dGamma: number, dBeta: number): number;
+}

@@ -2,8 +2,8 @@
 // Points are stored transposed, xt[j·stride + i] = coordinate j of point i (stride = n rounded up to
 // 4), so one query's squared distances to all n points run four points per f32x4 lane whatever the
 // dimension (the embedded case has d = 3). Distances are f32 (ranking only); the Parzen volume is
-// formed in f64 from the same f32 coordinates, as a sum of logs so it cannot overflow (paper.md,
-// "high dimensions break step 3"). The symmetric eigen-solver is cyclic Jacobi in f64.
+// formed in f64 from the same f32 coordinates, as a sum of logs so it cannot overflow: the literal product
+// of step 3 overflows above a few hundred dimensions. The symmetric eigen-solver is cyclic Jacobi in f64.
 import { OK } from './status';
 
 // @ts-ignore: decorator

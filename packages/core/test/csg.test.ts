@@ -71,7 +71,7 @@ function laplacianTrace(W: Float64Array, K: number): { trace: number; frobenius2
 describe('csgFromSimilarity', () => {
   const worked = new Float64Array([1, 0.2, 0.1, 0.2, 1, 0.3, 0.1, 0.3, 1]);
 
-  it('reproduces the worked example of paper.md (CSG 0.31547, eigenvalues 0, 0.42679, 0.77321) within 5e-6', () => {
+  it('reproduces the three-class worked example of the CSG paper (Branchaud-Charron et al. 2019) (CSG 0.31547, eigenvalues 0, 0.42679, 0.77321) within 5e-6', () => {
     const { csg, eigenvalues } = csgFromSimilarity(worked);
     expectScalarClose(csg, 0.31547, 0, 5e-6);
     expectClose(eigenvalues, [0, 0.42679, 0.77321], { rel: 0, abs: 5e-6, floor: Infinity });

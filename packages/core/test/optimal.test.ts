@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { optimalTemperature, fitCoefficients, DEFAULT_COEFFICIENTS, CSG_FLOOR, type CoefficientRow } from '../src/index.js';
 import { expectCode, expectScalarClose, rng, RUNS } from './helpers.js';
 
-// paper.md: the base rule 0.7239·√M − 4.706 evaluated at common widths (3 decimals).
+// arXiv 2504.15594, the fitted rule T̂* = 0.7239·√M − 4.706: 0.7239·√M − 4.706 evaluated at common widths (3 decimals).
 const BASE_RULE: ReadonlyArray<readonly [number, number]> = [
   [64, 1.085], [128, 3.484], [256, 6.876], [512, 11.674], [768, 15.355],
   [1024, 18.459], [1280, 21.193], [2048, 28.054], [4096, 41.624],
@@ -16,7 +16,7 @@ describe('optimalTemperature', () => {
     expectScalarClose(optimalTemperature({ featureDim: 2048 }).temperature, 28.05, 0, 0.005);
   });
 
-  it('matches every base-rule value of paper.md within 5e-4', () => {
+  it('matches the base rule 0.7239·√M − 4.706 at common widths within 5e-4', () => {
     for (const [m, t] of BASE_RULE) {
       const r = optimalTemperature({ featureDim: m });
       expectScalarClose(r.temperature, t, 0, 5e-4);

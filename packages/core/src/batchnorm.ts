@@ -1,6 +1,7 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
-import { alloc, arenaReset, check, f32, f64, put, take } from './memory.js';
+import { alloc, arenaReset, check, f32, f64, put, sinkOf, source, take } from './memory.js';
+import { floatArg, type FloatData } from './workspace.js';
 import { checkFinite, checkMatrix, checkNumber, checkOptions, checkOut, checkPositive, checkVector, type Shape2D } from './validate.js';
 
 export interface BatchNormOptions {
@@ -14,8 +15,8 @@ export interface BatchNormOptions {
   beta?: Float32Array;
   /** Added to the variance; finite and > 0. Default 1e-5 (PyTorch's). */
   epsilon?: number;
-  /** Receives y (length n·m). */
-  out?: Float32Array;
+  /** Receives y (length n·m); a WorkspaceArray is written in place (no copy out of wasm memory). */
+  out?: FloatData;
 }
 
 export interface BatchNormState {
@@ -77,9 +78,10 @@ function paramVector(op: string, name: string, v: Float32Array | undefined, m: n
  * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_NONFINITE, E_ARGUMENT
  * @example batchNorm(x, [32, 512], { runningMean, runningVariance, gamma, beta })
  */
-export function batchNorm(x: Float32Array, shape: Shape2D, options: BatchNormOptions): Float32Array {
+export function batchNorm(x: FloatData, shape: Shape2D, options: BatchNormOptions): Float32Array {
   const op = 'batchNorm';
-  const [n, m] = checkMatrix(op, 'x', x, shape);
+  const data = floatArg(op, 'x', x) as Float32Array;
+  const [n, m] = checkMatrix(op, 'x', data, shape);
   if (!options || typeof options !== 'object' || options.runningMean === undefined || options.runningVariance === undefined) {
     throw new TStarError('E_ARGUMENT', `${op}: options { runningMean, runningVariance } are required`);
   }
@@ -88,18 +90,20 @@ export function batchNorm(x: Float32Array, shape: Shape2D, options: BatchNormOpt
   const gamma = paramVector(op, 'gamma', options.gamma, m, 1);
   const beta = paramVector(op, 'beta', options.beta, m, 0);
   const epsilon = checkEpsilon(op, options.epsilon);
-  const out = checkOut(op, options.out, x.length);
+  const out = checkOut(op, floatArg(op, 'out', options.out), n * m);
   if (n === 0) return out ?? new Float32Array(0);
 
   arenaReset();
-  const xPtr = put(x);
+  const outAt = sinkOf(op, out);
+  const input = source(op, 'x', data, outAt, n * m * 4, true);
+  const yPtr = outAt ?? (input.copied ? input.ptr : alloc(n * m * 4));
   const meanPtr = put(mean);
   const scalePtr = alloc(m * 4);
   const shiftPtr = put(beta);
   const scale = f32(scalePtr, m);
   for (let j = 0; j < m; j++) scale[j] = gamma[j] / Math.sqrt(variance[j] + epsilon);
-  check(op, wasm().batchNormApply(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr));
-  return take(xPtr, x.length, out);
+  check(op, wasm().batchNormApply(input.ptr, yPtr, n, m, meanPtr, scalePtr, shiftPtr));
+  return take(yPtr, n * m, out, outAt);
 }
 
 function checkEpsilon(op: string, epsilon: unknown): number {
@@ -137,6 +141,7 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
   const out = checkOut(op, options.out, x.length);
 
   arenaReset();
+  const outAt = sinkOf(op, out);
   const xPtr = put(x);
   const mean64Ptr = alloc(m * 8);
   const var64Ptr = alloc(m * 8);
@@ -155,7 +160,7 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
     shift[j] = beta[j] + (meanF[j] - mean64[j]) * scale[j];
   }
   check(op, wasm().batchNormApply(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr));
-  const y = take(xPtr, x.length, out);
+  const y = take(xPtr, x.length, out, outAt);
 
   const unbiased = n / (n - 1);
   for (let j = 0; j < m; j++) {
@@ -186,6 +191,7 @@ export function batchNormBackward(dy: Float32Array, cache: BatchNormCache, optio
   checkMatrix(op, 'dy', dy, cache.shape);
   const out = checkOut(op, options.out, n * m);
   arenaReset();
+  const outAt = sinkOf(op, out);
   const dyPtr = put(dy);
   const xPtr = put(cache.x);
   const dxPtr = alloc(n * m * 4);
@@ -195,5 +201,5 @@ export function batchNormBackward(dy: Float32Array, cache: BatchNormCache, optio
   const dgPtr = alloc(m * 8);
   const dbPtr = alloc(m * 8);
   check(op, wasm().batchNormBackward(dyPtr, xPtr, dxPtr, n, m, meanPtr, invPtr, gammaPtr, dgPtr, dbPtr));
-  return { dx: take(dxPtr, n * m, out), dGamma: Float32Array.from(f64(dgPtr, m)), dBeta: Float32Array.from(f64(dbPtr, m)) };
+  return { dx: take(dxPtr, n * m, out, outAt), dGamma: Float32Array.from(f64(dgPtr, m)), dBeta: Float32Array.from(f64(dbPtr, m)) };
 }

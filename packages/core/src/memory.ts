@@ -1,8 +1,10 @@
 import { TStarError, statusError } from './errors.js';
 import { wasm, kernelStatus, type TStarExports } from './load.js';
 
-// The arena is a bump allocator over wasm memory above __heap_base, reset at the start of every call,
-// so same-size calls reuse the same bytes and memory never grows across repeats.
+// Wasm memory above __heap_base holds, in order: workspace blocks (long-lived, handed out by createWorkspace in
+// workspace.ts) in [base, reservedTop), then the per-call arena from reservedTop up. The arena is a bump
+// allocator reset at the start of every call, so same-size calls reuse the same bytes and memory never grows
+// across repeats; it starts above every live block, so its reset can never clobber one.
 let top = 0;
 // Per-instance state, rebuilt when the instance or its buffer changes (memory growth detaches the old buffer).
 let owner: TStarExports | undefined;
@@ -12,13 +14,26 @@ let F32 = new Float32Array(0);
 let I32 = new Int32Array(0);
 let F64 = new Float64Array(0);
 
+interface Block {
+  ptr: number;
+  bytes: number;
+}
+// Live workspace blocks, sorted by address, and the end of the highest one (the arena's start).
+const blocks: Block[] = [];
+let reservedTop = 0;
+// Buffers that growth detached: a view still holding one is a stale workspace view, reported as such.
+const retired = new WeakSet<ArrayBufferLike>();
+
 function refresh(exports: TStarExports): void {
   if (exports !== owner) {
     owner = exports;
     base = exports.heapBase();
+    reservedTop = base;
+    blocks.length = 0;
   }
   const b = exports.memory.buffer;
   if (b !== buffer) {
+    if (buffer) retired.add(buffer);
     buffer = b;
     F32 = new Float32Array(b);
     I32 = new Int32Array(b);
@@ -26,34 +41,86 @@ function refresh(exports: TStarExports): void {
   }
 }
 
+/** Grows wasm memory to hold `end` bytes. */
+function ensure(exports: TStarExports, end: number): void {
+  if (end > 2 ** 32) throw new TStarError('E_MEMORY', `tstar: ${end} bytes exceed wasm32's 4 GiB address space`);
+  const have = exports.memory.buffer.byteLength;
+  if (end <= have) return;
+  try {
+    exports.memory.grow(Math.ceil((end - have) / 65536));
+  } catch (cause) {
+    throw new TStarError('E_MEMORY', `tstar: wasm memory cannot grow to ${end} bytes`, { cause });
+  }
+  refresh(exports);
+}
+
+/** Reserves a long-lived block of `bytes` (16-byte aligned, first fit, zero-filled) below the arena. */
+export function reserve(bytes: number): number {
+  const exports = wasm();
+  refresh(exports);
+  const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+  let at = base;
+  let index = 0;
+  for (; index < blocks.length && blocks[index].ptr - at < size; index++) at = blocks[index].ptr + blocks[index].bytes;
+  ensure(exports, at + size);
+  blocks.splice(index, 0, { ptr: at, bytes: size });
+  reservedTop = Math.max(reservedTop, at + size);
+  new Uint8Array(exports.memory.buffer, at, size).fill(0);
+  return at;
+}
+
+/** Returns a block from reserve(); the arena moves down when the highest block goes. */
+export function unreserve(ptr: number): void {
+  const index = blocks.findIndex((b) => b.ptr === ptr);
+  if (index < 0) return;
+  blocks.splice(index, 1);
+  const last = blocks[blocks.length - 1];
+  reservedTop = last ? last.ptr + last.bytes : base;
+}
+
+/** The current view of `length` floats at a reserved block (re-made after growth). */
+export function reservedView(ptr: number, length: number): Float32Array {
+  refresh(wasm());
+  return new Float32Array(buffer!, ptr, length);
+}
+
+/**
+ * Where `data` sits in wasm memory when it is a view into a live workspace block (no copy needed), else
+ * undefined. A view of tstar's memory outside every live block (a released block) or of a buffer that growth
+ * detached is a caller error, reported instead of read.
+ */
+export function residentPtr(op: string, name: string, data: Float32Array): number | undefined {
+  if (retired.has(data.buffer)) {
+    throw new TStarError('E_ARGUMENT', `${op}: ${name} is a workspace view that wasm memory growth detached; read the buffer's .view again after each tstar call`);
+  }
+  if (!owner || data.buffer !== owner.memory.buffer) return undefined;
+  const start = data.byteOffset, end = start + data.byteLength;
+  for (const b of blocks) if (start >= b.ptr && end <= b.ptr + b.bytes) return start;
+  throw new TStarError('E_ARGUMENT', `${op}: ${name} views tstar's wasm memory outside any live workspace buffer (was it released?)`);
+}
+
 /** Starts a call: every earlier arena pointer becomes invalid. */
 export function arenaReset(): void {
   refresh(wasm());
-  top = base;
+  top = reservedTop;
 }
 
-/** Reserves `bytes` (16-byte aligned) and grows memory if needed. */
+/** Reserves `bytes` (16-byte aligned) of the arena and grows memory if needed. */
 export function alloc(bytes: number): number {
   const ptr = top;
   top += Math.ceil(bytes / 16) * 16;
-  const exports = wasm();
-  const have = exports.memory.buffer.byteLength;
-  if (top > 2 ** 32) throw new TStarError('E_MEMORY', `tstar: ${top} bytes exceed wasm32's 4 GiB address space`);
-  if (top > have) {
-    try {
-      exports.memory.grow(Math.ceil((top - have) / 65536));
-    } catch (cause) {
-      throw new TStarError('E_MEMORY', `tstar: wasm memory cannot grow to ${top} bytes`, { cause });
-    }
-    refresh(exports);
-  }
+  ensure(wasm(), top);
   return ptr;
 }
 
 /** Copies `data` into a fresh arena block. */
 export function put(data: Float32Array | Int32Array | Float64Array): number {
+  // A workspace view is copied by address: growing the arena would detach the view itself.
+  const from = data instanceof Float32Array ? residentPtr('tstar', 'an input', data) : undefined;
+  const length = data.length;
   const ptr = alloc(data.byteLength);
-  if (data instanceof Float32Array) F32.set(data, ptr >>> 2);
+  if (from !== undefined) F32.copyWithin(ptr >>> 2, from >>> 2, (from >>> 2) + length);
+  else if (data instanceof Float32Array) F32.set(data, ptr >>> 2);
   else if (data instanceof Int32Array) I32.set(data, ptr >>> 2);
   else F64.set(data, ptr >>> 3);
   return ptr;
@@ -93,8 +160,15 @@ export function setResultAllocator(make: Allocate): void {
   allocate = make;
 }
 
-/** Copies `length` floats from the arena into `out`, or into a new array. */
-export function take(ptr: number, length: number, out?: Float32Array): Float32Array {
+/**
+ * Copies `length` floats from the arena into `out`, or into a new array. With `outAt` (sinkOf's answer for a
+ * workspace `out`) the floats stay in wasm memory and a current view of them is returned.
+ */
+export function take(ptr: number, length: number, out?: Float32Array, outAt?: number): Float32Array {
+  if (outAt !== undefined) {
+    if (outAt !== ptr) F32.copyWithin(outAt >>> 2, ptr >>> 2, (ptr >>> 2) + length);
+    return reservedView(outAt, length);
+  }
   const view = f32(ptr, length);
   const result = out ?? allocate(length);
   result.set(view);
@@ -107,14 +181,36 @@ export function check(op: string, status: number, unit = 'row'): void {
   if (status !== codes.ok) throw statusError(op, status, codes, `${unit} ${wasm().errorIndex()}`);
 }
 
+/** Where a caller's `out` lies when it is a workspace view; call before any alloc, which could detach it. */
+export function sinkOf(op: string, out: Float32Array | undefined): number | undefined {
+  return out === undefined ? undefined : residentPtr(op, 'out', out);
+}
+
+/**
+ * A kernel input's pointer: a workspace view is read where it lies, unless it overlaps the output at `outAt`
+ * (`outBytes` long) other than exactly (`inPlace`: the kernel may run in place) — then, like any other array,
+ * it is copied into the arena. Call after arenaReset and sinkOf.
+ */
+export function source(op: string, name: string, data: Float32Array, outAt?: number, outBytes = 0, inPlace = false): { ptr: number; copied: boolean } {
+  const at = residentPtr(op, name, data);
+  if (at !== undefined) {
+    const clear = outAt === undefined || at + data.byteLength <= outAt || outAt + outBytes <= at || (inPlace && at === outAt);
+    if (clear) return { ptr: at, copied: false };
+  }
+  return { ptr: put(data), copied: true };
+}
+
 type RowKernel = TStarExports['softmax'];
 
-/** The shared shape of a row-wise kernel: copy x in, run in place, map status, copy out. */
-export function runRows(op: string, kernel: RowKernel, x: Float32Array, rows: number, cols: number, invT: number, out?: Float32Array): Float32Array {
+/** The shared shape of a row-wise kernel (which may run in place): x in, run, map status, result out. */
+export function runRows(op: string, kernel: RowKernel, x: Float32Array, rows: number, cols: number, invT: number, out?: Float32Array, fast = false): Float32Array {
   const n = rows * cols;
   if (n === 0) return out ?? new Float32Array(0);
   arenaReset();
-  const ptr = put(x);
-  check(op, kernel(ptr, ptr, rows, cols, invT));
-  return take(ptr, n, out);
+  const outAt = sinkOf(op, out);
+  const input = source(op, 'x', x, outAt, n * 4, true);
+  // A workspace x stays untouched (the result goes elsewhere); an arena copy is overwritten in place.
+  const yPtr = outAt ?? (input.copied ? input.ptr : alloc(n * 4));
+  check(op, kernel(input.ptr, yPtr, rows, cols, invT, fast ? 1 : 0));
+  return take(yPtr, n, out, outAt);
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { wasm } from '../src/load.js';
+import { wasm, wasmBuild } from '../src/load.js';
 import { alloc, arenaReset, f32 } from '../src/memory.js';
 
 function vexp(x: Float32Array, fast = false): Float32Array {
@@ -18,6 +18,10 @@ function ulps(a: number, b: number): number {
 }
 
 describe('vectorised exp (assembly/simd/exp.ts)', () => {
+  it('runs on the build the suite asked for (test/setup.ts: plain unless TSTAR_WASM=relaxed)', () => {
+    expect(wasmBuild()).toBe(process.env.TSTAR_WASM === 'relaxed' ? 'relaxed-simd' : 'simd');
+  });
+
   // x − m is exact here (m = 0), so this isolates the reduction and the polynomial: the fast path's only
   // extra error in softmax is the f32 rounding of x − m (test/softmax.test.ts holds that bound).
   for (const [name, fast, log2n] of [['accurate (f64 reduction)', false, 22], ['fast (f32 reduction)', true, 20]] as const) {

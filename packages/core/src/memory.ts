@@ -23,6 +23,8 @@ const blocks: Block[] = [];
 let reservedTop = 0;
 // Buffers that growth detached: a view still holding one is a stale workspace view, reported as such.
 const retired = new WeakSet<ArrayBufferLike>();
+// Whether a workspace array was ever handed out: until then no view can be resident or stale.
+let reservedEver = false;
 
 function refresh(exports: TStarExports): void {
   if (exports !== owner) {
@@ -33,7 +35,7 @@ function refresh(exports: TStarExports): void {
   }
   const b = exports.memory.buffer;
   if (b !== buffer) {
-    if (buffer) retired.add(buffer);
+    if (buffer && reservedEver) retired.add(buffer);
     buffer = b;
     F32 = new Float32Array(b);
     I32 = new Int32Array(b);
@@ -58,6 +60,7 @@ function ensure(exports: TStarExports, end: number): void {
 export function reserve(bytes: number): number {
   const exports = wasm();
   refresh(exports);
+  reservedEver = true;
   const size = Math.max(16, Math.ceil(bytes / 16) * 16);
   let at = base;
   let index = 0;
@@ -90,10 +93,16 @@ export function reservedView(ptr: number, length: number): Float32Array {
  * detached is a caller error, reported instead of read.
  */
 export function residentPtr(op: string, name: string, data: Float32Array): number | undefined {
-  if (retired.has(data.buffer)) {
-    throw new TStarError('E_ARGUMENT', `${op}: ${name} is a workspace view that wasm memory growth detached; read the buffer's .view again after each tstar call`);
+  // Callers that never made a workspace array leave here.
+  if (!reservedEver) return undefined;
+  // `buffer` is current: memory only grows through ensure(), which refreshes it.
+  const b = data.buffer;
+  if (b !== buffer) {
+    if (retired.has(b)) {
+      throw new TStarError('E_ARGUMENT', `${op}: ${name} is a workspace view that wasm memory growth detached; read the buffer's .view again after each tstar call`);
+    }
+    return undefined;
   }
-  if (!owner || data.buffer !== owner.memory.buffer) return undefined;
   const start = data.byteOffset, end = start + data.byteLength;
   for (const b of blocks) if (start >= b.ptr && end <= b.ptr + b.bytes) return start;
   throw new TStarError('E_ARGUMENT', `${op}: ${name} views tstar's wasm memory outside any live workspace buffer (was it released?)`);
@@ -169,7 +178,8 @@ export function take(ptr: number, length: number, out?: Float32Array, outAt?: nu
     if (outAt !== ptr) F32.copyWithin(outAt >>> 2, ptr >>> 2, (ptr >>> 2) + length);
     return reservedView(outAt, length);
   }
-  const view = f32(ptr, length);
+  // F32 is current: every caller ran arenaReset, and only ensure() grows memory (refreshing it).
+  const view = F32.subarray(ptr >>> 2, (ptr >>> 2) + length);
   const result = out ?? allocate(length);
   result.set(view);
   return result;

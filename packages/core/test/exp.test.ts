@@ -24,8 +24,9 @@ describe('vectorised exp (assembly/simd/exp.ts)', () => {
 
   // x − m is exact here (m = 0), so this isolates the reduction and the polynomial: the fast path's only
   // extra error in softmax is the f32 rounding of x − m (test/softmax.test.ts holds that bound).
-  for (const [name, fast, log2n] of [['accurate (f64 reduction)', false, 22], ['fast (f32 reduction)', true, 20]] as const) {
-    it(`${name}: within 1 ulp of correctly rounded e^x over 2^${log2n} arguments in [−86.5, 88]`, () => {
+  // The fast exp's degree-5 polynomial costs it one more ulp.
+  for (const [name, fast, log2n, ulpBound] of [['accurate (f64 reduction)', false, 22, 1], ['fast (f32 reduction)', true, 20, 2]] as const) {
+    it(`${name}: within ${ulpBound} ulp of correctly rounded e^x over 2^${log2n} arguments in [−86.5, 88]`, () => {
       const n = 1 << log2n, lo = -86.5, hi = 88;
       const x = new Float32Array(n);
       for (let i = 0; i < n; i++) x[i] = lo + ((hi - lo) * i) / (n - 1);
@@ -35,7 +36,7 @@ describe('vectorised exp (assembly/simd/exp.ts)', () => {
         const u = ulps(y[i], Math.fround(Math.exp(x[i])));
         if (u > worst) { worst = u; at = x[i]; }
       }
-      expect(worst, `worst ${worst} ulp at x = ${at}`).toBeLessThanOrEqual(1);
+      expect(worst, `worst ${worst} ulp at x = ${at}`).toBeLessThanOrEqual(ulpBound);
     });
 
     it(`${name}: exact at 0, flushes −Infinity and results below 2^−125.5 (x < −87) to 0`, () => {

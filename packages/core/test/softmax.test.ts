@@ -163,6 +163,20 @@ describe('softmax', () => {
     expect(() => softmax(x, [2, 3])).toThrow(/row 1/);
   });
 
+  it('tells NaN from lane sums that overflow: logits of ±3e38 with −Inf masks are fine, a NaN with any payload is not', () => {
+    // rowMax finds NaN through running lane sums; these make a lane sum +Inf, then NaN, with no NaN input.
+    const x = new Float32Array(48).fill(-Infinity);
+    for (const i of [0, 8, 16, 5, 13]) x[i] = 3e38;
+    for (const i of [2, 10, 3]) x[i] = -3e38;
+    for (const precision of ['fast', 'accurate'] as const) expectClose(softmax(x, [1, 48], { precision }), ref.softmax(x, 1, 48), { rel: 1e-6 });
+    for (const bits of [0x7f800001, 0xffc00123, 0x7fffffff]) {
+      const y = new Float32Array(48).fill(1);
+      new Uint32Array(y.buffer)[29] = bits;
+      expect(() => softmax(y, [2, 24])).toThrow(/row 1/);
+      expectCode(() => softmax(y, [2, 24]), 'E_NONFINITE');
+    }
+  });
+
   it('rejects +Infinity with E_NONFINITE', () => expectCode(() => softmax(new Float32Array([1, Infinity]), [1, 2]), 'E_NONFINITE'));
 
   it('rejects a fully masked row with E_MASKED, a code of its own', () =>

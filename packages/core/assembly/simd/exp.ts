@@ -7,7 +7,8 @@
 //
 // The 'fast' precision reduces in f32 instead (expLanesFast): d = x − m in f32, n = round(d·k), and
 // r = (d − n·Lhi) − n·Llo with T·ln2 = Lhi + Llo, Lhi holding 12 significant bits, so n·Lhi is exact and
-// d − n·Lhi is exact by Sterbenz; 2^f with f = r·k ∈ [−½, ½] is a degree-5 polynomial. The one error that
+// d − n·Lhi is exact by Sterbenz; 2^f with f = r·k ∈ [−½, ½] is a degree-5 polynomial (in r, with k folded
+// into its coefficients per row). The one error that
 // grows with the distance from the max is d's own f32 rounding, ≤ 2^−24·|z| relative for z = (x − m)/T.
 // Measured over 3.9e6 softmax entries (random T, spans, offsets): relative error ≤ 2.5e-7 + 6e-8·|z|; the tests
 // hold 3e-7 + 6e-8·|z|, so ≤ 1.2e-6 at probabilities ≥ 1e-6 (|z| ≤ 13.8) and ≤ 4.5e-6 at 1e-30.
@@ -39,8 +40,8 @@ const TABLE = memory.data<f32>([
 const TABLE64 = memory.data<f64>([MAGIC, MAGIC, -126.0, -126.0]);
 // The fast path's 2^f: degree 5 with the constant term exactly 1 (so the row's max gets e^0 = 1, which ln Σ
 // relies on), minimax over [−½, ½] by Lawson iterations, then the f32 coefficients searched ulp by ulp: 9.5e-8
-// relative before rounding. One coefficient fewer than degree 6 leaves V8 registers enough to keep the loop's
-// constants without spilling: 15.4 → 10.6 instructions per softmax element (counted under valgrind).
+// relative before rounding. One coefficient fewer than degree 6 leaves V8 registers enough to keep more of the
+// loop's constants: about 13 instead of 15–20 instructions per softmax element (valgrind counts, ±1 run to run).
 const F0: f32 = 1;
 const F1: f32 = reinterpret<f32>(0x3F317215); // 0.6931470036506653
 const F2: f32 = reinterpret<f32>(0x3E75FCDF); // 0.24022243916988373
@@ -59,8 +60,8 @@ export const LN2: f64 = 0.6931471805599453;
 const LIMIT = memory.data<i32>([-125, -125, -125, -125]);
 // The current row's splatted m and log2(e)/T (f64x2 each), set by expSumRowImpl.
 const ROW = memory.data(32, 16);
-// The same for the fast path as f32x4: m, k = log2(e)/T, Lhi, Llo.
-const ROWF = memory.data(64, 16);
+// The same for the fast path as f32x4: m, k = log2(e)/T, Lhi, Llo, then the row's polynomial in r (see setRowFast).
+const ROWF = memory.data(160, 16);
 
 // @ts-ignore: decorator
 @inline function c(i: i32): v128 {
@@ -91,13 +92,14 @@ const ROWF = memory.data(64, 16);
   return madd(p, f, c(6));
 }
 
+/** 2^(r·k) from the row's polynomial in r (setRowFast). */
 // @ts-ignore: decorator
-@inline function exp2FractionFast(f: v128): v128 {
-  let p = madd(v128.load(TABLE5), f, v128.load(TABLE5, 16));
-  p = madd(p, f, v128.load(TABLE5, 32));
-  p = madd(p, f, v128.load(TABLE5, 48));
-  p = madd(p, f, v128.load(TABLE5, 64));
-  return madd(p, f, v128.load(TABLE5, 80));
+@inline function exp2FractionFast(r: v128): v128 {
+  let p = madd(v128.load(ROWF, 64), r, v128.load(ROWF, 80));
+  p = madd(p, r, v128.load(ROWF, 96));
+  p = madd(p, r, v128.load(ROWF, 112));
+  p = madd(p, r, v128.load(ROWF, 128));
+  return madd(p, r, v128.load(ROWF, 144));
 }
 
 /**
@@ -141,14 +143,22 @@ const ROWF = memory.data(64, 16);
   return fast && cols >= 16 && invT >= 1e-20 && invT <= 1e20;
 }
 
+// Per row: m, k, Lhi, Llo, and 2^(r·k) as a polynomial in r, F_j·k^j (highest degree first), which saves the
+// multiply by k on every vector.
 // @ts-ignore: decorator
 @inline function setRowFast(m: f32, invT: f64): void {
   const L = LN2 / invT;
   const hi = reinterpret<f32>(reinterpret<u32>(<f32>L) & 0xFFFFF000);
+  const k = invT * LOG2E;
   v128.store(ROWF, f32x4.splat(m));
-  v128.store(ROWF, f32x4.splat(<f32>(invT * LOG2E)), 16);
+  v128.store(ROWF, f32x4.splat(<f32>k), 16);
   v128.store(ROWF, f32x4.splat(hi), 32);
   v128.store(ROWF, f32x4.splat(<f32>(L - <f64>hi)), 48);
+  let kj: f64 = 1;
+  for (let j = 0; j <= 5; j++) {
+    v128.store(ROWF + 144 - (<usize>j << 4), f32x4.splat(<f32>(<f64>load<f32>(TABLE5 + 80 - (<usize>j << 4)) * kj)));
+    kj *= k;
+  }
 }
 
 /** e^((x − m)·invT) on four lanes, reduced in f32 (see top) with the row set by setRowFast. */
@@ -160,7 +170,7 @@ const ROWF = memory.data(64, 16);
   if (isInteger<Masked>()) b = f32x4.pmax(b, v128.load(FAST, 16));
   const n = f32x4.sub(b, v128.load(FAST));
   const r = nmadd(n, v128.load(ROWF, 48), nmadd(n, v128.load(ROWF, 32), d));
-  const y = i32x4.add(exp2FractionFast(f32x4.mul(r, k)), i32x4.shl(b, 23));
+  const y = i32x4.add(exp2FractionFast(r), i32x4.shl(b, 23));
   if (isInteger<Masked>()) return v128.andnot(y, f32x4.lt(b, v128.load(FAST, 32)));
   return y;
 }
@@ -183,7 +193,7 @@ export function expSumRowWide(x: usize, y: usize, n: i32, m: f32, invT: f64, mas
 }
 
 // One function per variant: V8 allocates registers per function, and a function holding several of these
-// loops came out with more spills in each (measured: 20.5 → 18.7 instructions per element).
+// loops came out with more spills in each (valgrind: about 20.5 → 18.7 instructions per element, accurate path).
 function accuratePlain(x: usize, y: usize, n: i32, m: f32, invT: f64): f64 { return expSumRowImpl<Off, Off, Off>(x, y, n, m, invT); }
 function accurateMasked(x: usize, y: usize, n: i32, m: f32, invT: f64): f64 { return expSumRowImpl<On, Off, Off>(x, y, n, m, invT); }
 function fastPlain(x: usize, y: usize, n: i32, m: f32, invT: f64): f64 { return expSumRowImpl<Off, Off, On>(x, y, n, m, invT); }
@@ -297,10 +307,12 @@ function fastMaskedWide(x: usize, y: usize, n: i32, m: f32, invT: f64): f64 { re
 export let rowMin: f32 = 0;
 
 export function rowMax(p: usize, n: i32): f32 {
-  // Two vectors per step on independent chains: one chain is bound by pmax latency.
+  // Two vectors per step on independent chains: one chain is bound by pmax latency. A NaN anywhere makes its
+  // lane's running sum NaN (one add instead of a compare and an or); so can +Inf meeting −Inf or an
+  // overflowing sum, so a NaN sum only triggers an exact look.
   let v = f32x4.splat(-Infinity), v2 = v;
   let lo = f32x4.splat(Infinity), lo2 = lo;
-  let nan = i32x4.splat(0);
+  let s = f32x4.splat(0), s2 = s;
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const a = v128.load(p + (<usize>i << 2));
@@ -309,20 +321,22 @@ export function rowMax(p: usize, n: i32): f32 {
     v2 = f32x4.pmax(v2, b);
     lo = f32x4.pmin(lo, a);
     lo2 = f32x4.pmin(lo2, b);
-    nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
+    s = f32x4.add(s, a);
+    s2 = f32x4.add(s2, b);
   }
   if (i + 4 <= n) {
     const a = v128.load(p + (<usize>i << 2));
     v = f32x4.pmax(v, a);
     lo = f32x4.pmin(lo, a);
-    nan = v128.or(nan, f32x4.ne(a, a));
+    s = f32x4.add(s, a);
     i += 4;
   }
   v = f32x4.pmax(v, v2);
   lo = f32x4.pmin(lo, lo2);
+  s = f32x4.add(s, s2);
   let m = maxLane(v);
   let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
-  let bad = v128.any_true(nan);
+  let bad = v128.any_true(f32x4.ne(s, s)) && hasNaN(p, i);
   for (; i < n; i++) {
     const x = load<f32>(p + (<usize>i << 2));
     bad |= x != x;
@@ -331,6 +345,15 @@ export function rowMax(p: usize, n: i32): f32 {
   }
   rowMin = mn;
   return bad ? NaN : m;
+}
+
+/** Whether any of the first n floats at p is NaN (rowMax's exact look). */
+function hasNaN(p: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    const x = load<f32>(p + (<usize>i << 2));
+    if (x != x) return true;
+  }
+  return false;
 }
 
 /** y[i] = e^x[i] elementwise (x ≤ 88.3), in either precision, to measure the exp's error (test/exp.test.ts). */

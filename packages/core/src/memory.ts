@@ -32,6 +32,9 @@ function refresh(exports: TStarExports): void {
     base = exports.heapBase();
     reservedTop = base;
     blocks.length = 0;
+  } else if (buffer !== undefined && buffer.byteLength !== 0) {
+    // Growth detaches the old buffer; while ours is attached it is current (asking the Memory costs a host call).
+    return;
   }
   const b = exports.memory.buffer;
   if (b !== buffer) {
@@ -46,7 +49,7 @@ function refresh(exports: TStarExports): void {
 /** Grows wasm memory to hold `end` bytes. */
 function ensure(exports: TStarExports, end: number): void {
   if (end > 2 ** 32) throw new TStarError('E_MEMORY', `tstar: ${end} bytes exceed wasm32's 4 GiB address space`);
-  const have = exports.memory.buffer.byteLength;
+  const have = buffer!.byteLength;
   if (end <= have) return;
   try {
     exports.memory.grow(Math.ceil((end - have) / 65536));

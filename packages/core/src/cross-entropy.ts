@@ -95,7 +95,7 @@ export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32
     return { loss: reduction === 'none' ? new Float32Array(0) : 0, ...(wantGrad ? { grad: gradOut ?? new Float32Array(0), dTemperature: 0 } : {}) };
   }
 
-  arenaReset();
+  arenaReset(logits.byteLength, target.byteLength, weights ? weights.byteLength : 0, rows * 8, wantGrad ? n * 4 : 0, 8, rows * 8);
   const xPtr = put(logits);
   const tPtr = put(target);
   const wPtr = weights ? put(weights) : 0;

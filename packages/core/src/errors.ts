@@ -36,8 +36,8 @@ export interface KernelStatus {
 }
 
 /** Turns a kernel's non-zero status into the caller-facing error; `what` names the failing row or element. */
-export function statusError(op: string, status: number, codes: KernelStatus, what: string): TStarError {
-  if (status === codes.nonFinite) return new TStarError('E_NONFINITE', `${op}: ${what} holds NaN or +Infinity`);
+export function statusError(op: string, status: number, codes: KernelStatus, what: string, nonFinite = 'NaN or +Infinity'): TStarError {
+  if (status === codes.nonFinite) return new TStarError('E_NONFINITE', `${op}: ${what} holds ${nonFinite}`);
   if (status === codes.masked) return new TStarError('E_MASKED', `${op}: ${what} is entirely -Infinity (every entry masked)`);
   if (status === codes.label) return new TStarError('E_LABEL', `${op}: ${what} puts its target on a -Infinity (masked) logit`);
   return new TStarError('E_INTERNAL', `${op}: kernel returned unknown status ${status}`);

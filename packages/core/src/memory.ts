@@ -26,27 +26,38 @@ function refresh(exports: TStarExports): void {
   }
 }
 
-/** Starts a call: every earlier arena pointer becomes invalid. */
-export function arenaReset(): void {
+const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/**
+ * Starts a call: every earlier arena pointer becomes invalid. `blocks` lists the byte sizes the call will
+ * allocate: memory grows once to hold them all, or the call fails with E_MEMORY before anything grows (wasm
+ * memory never shrinks, so a call that fails halfway must not leave it pinned large).
+ */
+export function arenaReset(...blocks: number[]): void {
   refresh(wasm());
   top = base;
+  if (blocks.length > 0) ensure(base + blocks.reduce((s, b) => s + align(b), 0));
+}
+
+function ensure(end: number): void {
+  const exports = wasm();
+  const have = exports.memory.buffer.byteLength;
+  if (end > 2 ** 32) throw new TStarError('E_MEMORY', `tstar: ${end} bytes exceed wasm32's 4 GiB address space`);
+  if (end > have) {
+    try {
+      exports.memory.grow(Math.ceil((end - have) / 65536));
+    } catch (cause) {
+      throw new TStarError('E_MEMORY', `tstar: wasm memory cannot grow to ${end} bytes`, { cause });
+    }
+    refresh(exports);
+  }
 }
 
 /** Reserves `bytes` (16-byte aligned) and grows memory if needed. */
 export function alloc(bytes: number): number {
   const ptr = top;
-  top += Math.ceil(bytes / 16) * 16;
-  const exports = wasm();
-  const have = exports.memory.buffer.byteLength;
-  if (top > 2 ** 32) throw new TStarError('E_MEMORY', `tstar: ${top} bytes exceed wasm32's 4 GiB address space`);
-  if (top > have) {
-    try {
-      exports.memory.grow(Math.ceil((top - have) / 65536));
-    } catch (cause) {
-      throw new TStarError('E_MEMORY', `tstar: wasm memory cannot grow to ${top} bytes`, { cause });
-    }
-    refresh(exports);
-  }
+  top += align(bytes);
+  ensure(top);
   return ptr;
 }
 
@@ -101,10 +112,13 @@ export function take(ptr: number, length: number, out?: Float32Array): Float32Ar
   return result;
 }
 
-/** Throws the TStarError for a kernel status; `unit` names what the kernel's error index counts. */
-export function check(op: string, status: number, unit = 'row'): void {
+/**
+ * Throws the TStarError for a kernel status; `unit` names what the kernel's error index counts, `nonFinite` what
+ * a non-finite status means for this kernel (softmax-like kernels take −Infinity as a mask; BatchNorm does not).
+ */
+export function check(op: string, status: number, unit = 'row', nonFinite = 'NaN or +Infinity'): void {
   const codes = kernelStatus();
-  if (status !== codes.ok) throw statusError(op, status, codes, `${unit} ${wasm().errorIndex()}`);
+  if (status !== codes.ok) throw statusError(op, status, codes, `${unit} ${wasm().errorIndex()}`, nonFinite);
 }
 
 type RowKernel = TStarExports['softmax'];
@@ -113,7 +127,7 @@ type RowKernel = TStarExports['softmax'];
 export function runRows(op: string, kernel: RowKernel, x: Float32Array, rows: number, cols: number, invT: number, out?: Float32Array): Float32Array {
   const n = rows * cols;
   if (n === 0) return out ?? new Float32Array(0);
-  arenaReset();
+  arenaReset(x.byteLength);
   const ptr = put(x);
   check(op, kernel(ptr, ptr, rows, cols, invT));
   return take(ptr, n, out);

@@ -64,7 +64,7 @@ export function calibrationMetrics(input: Float32Array, shape: Shape2D, labels: 
   if (typeof tol !== 'number' || !(tol >= 0) || !(tol < 1)) throw new TStarError('E_ARGUMENT', `${op}: sumTolerance must be a number in [0, 1), got ${String(tol)}`);
   if (rows === 0) throw new TStarError('E_EMPTY', `${op}: no rows to measure`);
 
-  arenaReset();
+  arenaReset(input.byteLength, labels.byteLength, rows * 8, rows * 4, 32);
   const xPtr = put(input);
   const yPtr = put(labels);
   const confPtr = alloc(rows * 8);

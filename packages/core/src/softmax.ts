@@ -65,9 +65,9 @@ export function softmaxBackward(y: Float32Array, dy: Float32Array, shape: Shape2
   const n = rows * cols;
   let dx = out ?? new Float32Array(0);
   if (n > 0) {
-    arenaReset();
+    arenaReset(y.byteLength, dy.byteLength);
     const [yPtr, dyPtr] = putAll(y, dy);
-    check(op, wasm().softmaxBackward(yPtr, dyPtr, dyPtr, rows, cols, 1 / temperature));
+    check(op, wasm().softmaxBackward(yPtr, dyPtr, dyPtr, rows, cols, 1 / temperature), 'row', 'NaN or ±Infinity');
     dx = take(dyPtr, n, out);
   }
   if (x === undefined) return dx;

@@ -56,7 +56,7 @@ export interface TemperatureFit {
 
 /** Copies logits and labels into the arena once; the returned function evaluates the sums at any T. */
 function arenaObjective(op: string, logits: Float32Array, rows: number, cols: number, labels: Int32Array): TemperatureObjectiveFn {
-  arenaReset();
+  arenaReset(logits.byteLength, labels.byteLength, 24);
   const xPtr = put(logits);
   const yPtr = put(labels);
   const outPtr = alloc(24);

@@ -12,6 +12,14 @@ export function typeName(value: unknown): string {
   return typeof value === 'object' ? (value as object).constructor?.name ?? 'object' : typeof value;
 }
 
+// The engine's own length of a typed array: a subclass may override `length`, but copies into wasm use this one.
+const typedLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), 'length')!.get!;
+
+/** The true element count of a typed array (ignores an overridden `length`). */
+export function lengthOf(data: ArrayBufferView): number {
+  return typedLength.call(data) as number;
+}
+
 function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }
@@ -62,8 +70,9 @@ export function checkPositive(op: string, name: string, value: unknown): number 
 export function checkMatrix(op: string, name: string, data: unknown, shape: unknown, minCols = 1): [number, number] {
   if (!(data instanceof Float32Array)) throw new TStarError('E_DTYPE', `${op}: ${name} must be a Float32Array, got ${typeName(data)}`);
   const [rows, cols] = checkShape(op, shape);
-  if (data.length !== rows * cols) {
-    throw new TStarError('E_SHAPE', `${op}: ${name} has ${data.length} elements but shape [${rows}, ${cols}] needs ${rows * cols}`);
+  const length = lengthOf(data);
+  if (length !== rows * cols || data.length !== length) {
+    throw new TStarError('E_SHAPE', `${op}: ${name} has ${length} elements but shape [${rows}, ${cols}] needs ${rows * cols}`);
   }
   if (cols < minCols && rows > 0) {
     throw new TStarError('E_SHAPE', `${op}: ${name} needs at least ${minCols} column${minCols === 1 ? '' : 's'}, got shape [${rows}, ${cols}]`);
@@ -74,7 +83,7 @@ export function checkMatrix(op: string, name: string, data: unknown, shape: unkn
 /** Checks an f32 vector of an exact length. */
 export function checkVector(op: string, name: string, data: unknown, length: number): Float32Array {
   if (!(data instanceof Float32Array)) throw new TStarError('E_DTYPE', `${op}: ${name} must be a Float32Array, got ${typeName(data)}`);
-  if (data.length !== length) throw new TStarError('E_SHAPE', `${op}: ${name} has ${data.length} elements, expected ${length}`);
+  if (lengthOf(data) !== length || data.length !== length) throw new TStarError('E_SHAPE', `${op}: ${name} has ${lengthOf(data)} elements, expected ${length}`);
   return data;
 }
 
@@ -115,7 +124,7 @@ export function shiftRowMessage(message: string, offset: number): string {
 /** Checks an Int32Array of `rows` labels, each in [0, cols) or equal to `ignoreIndex` when one is given. */
 export function checkLabels(op: string, labels: unknown, rows: number, cols: number, ignoreIndex?: number): Int32Array {
   if (!(labels instanceof Int32Array)) throw new TStarError('E_DTYPE', `${op}: labels must be an Int32Array, got ${typeName(labels)}`);
-  if (labels.length !== rows) throw new TStarError('E_SHAPE', `${op}: labels has ${labels.length} entries but the matrix has ${rows} rows`);
+  if (lengthOf(labels) !== rows || labels.length !== rows) throw new TStarError('E_SHAPE', `${op}: labels has ${lengthOf(labels)} entries but the matrix has ${rows} rows`);
   for (let r = 0; r < rows; r++) {
     const y = labels[r];
     if ((y < 0 || y >= cols) && y !== ignoreIndex) {

@@ -239,3 +239,10 @@ describe('softmaxBackward', () => {
     );
   });
 });
+
+describe('softmaxBackward at the extremes', () => {
+  it('names −Infinity in dy as non-finite (±Infinity), not as "NaN or +Infinity"', () => {
+    const y = softmax(new Float32Array([1, 2, 3]), [1, 3]);
+    expect(() => softmaxBackward(y, new Float32Array([0, -Infinity, 1]), [1, 3])).toThrow(/±Infinity/);
+  });
+});

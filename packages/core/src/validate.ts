@@ -94,10 +94,15 @@ export function checkFinite(op: string, name: string, data: ArrayLike<number>): 
   }
 }
 
-/** A temperature must be a finite positive number whose reciprocal is finite too. */
+const FLT_MAX = 3.4028234663852886e38;
+
+/**
+ * A temperature must be a finite positive number whose reciprocal fits float32 (T ≥ 1/FLT_MAX ≈ 2.9e-39): the
+ * kernels scale by 1/T in float32, and a smaller T would turn finite logits into ±Infinity and NaN.
+ */
 export function checkTemperature(op: string, temperature: unknown): number {
-  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature) || !Number.isFinite(1 / temperature)) {
-    throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a finite number > 0, got ${describe(temperature)}`);
+  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature) || !(1 / temperature <= FLT_MAX)) {
+    throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a finite number in [${1 / FLT_MAX}, ∞), got ${describe(temperature)}`);
   }
   return temperature;
 }

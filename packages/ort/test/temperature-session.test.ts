@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { softmax } from '@tstar/core';
 import type { Tensor } from 'onnxruntime-common';
 import { TemperatureSession, type TemperatureResult } from '../src/index.js';
-import { insertTemperature, readModel, writeModel } from '../src/onnx/index.js';
+import { createModel, insertTemperature, readModel, writeModel } from '../src/onnx/index.js';
 import type { OrtRuntime } from '../src/runtime.js';
 import {
   E_MODEL, expectRowsSumToOne, half64, linearModel, maxAbs, OCR_MODEL, ref, rejectsWith, rng, RUNTIMES, uniform,
@@ -211,7 +211,6 @@ describe.each(RUNTIMES)('TemperatureSession on $name', ({ ort }) => {
 
     it('a logits name that does not exist → E_ARGUMENT; int logits (no float logits output) → E_MODEL', async () => {
       await rejectsWith(create(small.bytes, { logitsOutput: 'nope' }), 'E_ARGUMENT');
-      const { createModel } = await import('../src/onnx/index.js');
       const argmax = writeModel(createModel({
         inputs: [{ name: 'x', type: 'float32', dims: ['n', 3] }],
         outputs: [{ name: 'i', type: 'int64', dims: ['n', 1] }],
@@ -224,7 +223,6 @@ describe.each(RUNTIMES)('TemperatureSession on $name', ({ ort }) => {
     });
 
     it("no recognisable head for 'auto' → E_MODEL (a named logits tensor still works with a number)", async () => {
-      const { createModel } = await import('../src/onnx/index.js');
       const relu = writeModel(createModel({
         inputs: [{ name: 'x', type: 'float32', dims: ['n', 3] }],
         outputs: [{ name: 'y', type: 'float32', dims: ['n', 3] }],
@@ -243,7 +241,6 @@ describe.each(RUNTIMES)('TemperatureSession on $name', ({ ort }) => {
     });
 
     it('a model dim beyond 2^53 (bigint-sized) → E_MODEL', async () => {
-      const { createModel } = await import('../src/onnx/index.js');
       const huge = writeModel(createModel({
         inputs: [{ name: 'x', type: 'float32', dims: ['n', 4] }],
         outputs: [{ name: 'y', type: 'float32', dims: ['n', 2 ** 60] }],

@@ -1,7 +1,6 @@
-import { TStarError } from '@tstar/core';
+import { float16ToFloat32, TStarError } from '@tstar/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { modelError } from './errors.js';
-import { float16ToFloat32 } from './float16.js';
 
 /**
  * The onnxruntime module the caller uses — `import * as ort from 'onnxruntime-web'` (or

@@ -1,10 +1,9 @@
-import { isInitialized, logSoftmax, softmax, TStarError, type FitTemperatureOptions, type TemperatureCoefficients } from '@tstar/core';
+import { isInitialized, logSoftmax, resolveTemperature, softmax, TStarError, type FitTemperatureOptions, type ResolvedTemperature, type TemperatureCoefficients } from '@tstar/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { modelError } from './errors.js';
 import { findHead, type ClassifierHead } from './onnx/head.js';
 import { readModel, writeModel } from './onnx/model.js';
 import { insertTemperature, type BatchNormStatistics } from './onnx/temperature.js';
-import { resolveTemperature, type ResolvedTemperature } from './resolve.js';
 import { checkDims, checkRuntime, loadModelBytes, logitsMatrix, type ModelSource, type OrtRuntime } from './runtime.js';
 
 /** Named input tensors for one `run`. */

@@ -6,15 +6,12 @@ import * as ortWeb from 'onnxruntime-web';
 import { expect } from 'vitest';
 import { TStarError } from '@tstar/core';
 import { rng } from '../../core/test/rng.js';
-import { MODEL_CODE } from '../src/errors.js';
 import { createModel, writeModel, type NodeSpec, type TensorSpec } from '../src/onnx/index.js';
 import type { OrtRuntime } from '../src/runtime.js';
 
 export { rng };
 export * as ref from '../../core/test/reference.js';
 
-/** The code for "not a usable model" (E_MODEL once the core has it). */
-export const E_MODEL = MODEL_CODE;
 
 // One thread: the machine is shared, and results must not depend on a thread count.
 ortWeb.env.wasm.numThreads = 1;

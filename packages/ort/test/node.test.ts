@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readModelInfo, runModelLogits, writeTemperatureModel } from '../src/node.js';
-import { E_MODEL, linearModel, maxAbs, OCR_MODEL, ortNode, ref, rejectsWith, uniform } from './helpers.js';
+import { linearModel, maxAbs, OCR_MODEL, ortNode, ref, rejectsWith, uniform } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tstar-ort-'));
 
@@ -18,7 +18,7 @@ describe('readModelInfo', () => {
     const error = await rejectsWith(readModelInfo(join(dir, 'missing.onnx')), 'E_ARGUMENT');
     expect(error.message).toContain('missing.onnx');
     writeFileSync(join(dir, 'text.onnx'), 'not a model');
-    await rejectsWith(readModelInfo(join(dir, 'text.onnx')), E_MODEL);
+    await rejectsWith(readModelInfo(join(dir, 'text.onnx')), 'E_MODEL');
   });
 });
 

@@ -1,4 +1,5 @@
 import { float16ToFloat32, TStarError } from '@tstar/core';
+import { describe, typeName } from '@tstar/core/validate';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { modelError } from './errors.js';
 
@@ -18,7 +19,7 @@ export type ModelSource = Uint8Array | ArrayBuffer | string | URL;
 export function checkRuntime(op: string, runtime: unknown): OrtRuntime {
   const r = runtime as Partial<OrtRuntime> | undefined;
   if (!r || typeof r.InferenceSession?.create !== 'function' || typeof r.Tensor !== 'function') {
-    throw new TStarError('E_ARGUMENT', `${op}: options.runtime must be the onnxruntime module (import * as ort from 'onnxruntime-web' or 'onnxruntime-node'), got ${r === undefined ? 'undefined' : typeof r}`);
+    throw new TStarError('E_ARGUMENT', `${op}: options.runtime must be the onnxruntime module (import * as ort from 'onnxruntime-web' or 'onnxruntime-node'), got ${typeName(r)}`);
   }
   return r as OrtRuntime;
 }
@@ -28,7 +29,7 @@ export async function loadModelBytes(op: string, model: ModelSource): Promise<Ui
   if (model instanceof Uint8Array) return model;
   if (model instanceof ArrayBuffer) return new Uint8Array(model);
   if (typeof model !== 'string' && !(model instanceof URL)) {
-    throw new TStarError('E_ARGUMENT', `${op}: model must be ONNX bytes (Uint8Array, ArrayBuffer), a path or a URL, got ${model === null ? 'null' : typeof model}`);
+    throw new TStarError('E_ARGUMENT', `${op}: model must be ONNX bytes (Uint8Array, ArrayBuffer), a path or a URL, got ${typeName(model)}`);
   }
   const text = String(model);
   const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -59,8 +60,7 @@ export interface LogitsMatrix {
 /** Checks dims are safe integers (onnxruntime's Tensor requires it; a bigint would slip through arithmetic). */
 export function checkDims(op: string, what: string, dims: unknown): readonly number[] {
   if (!Array.isArray(dims) || dims.length === 0 || dims.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
-    const shown = Array.isArray(dims) ? `[${dims.map((d) => (typeof d === 'bigint' ? `${d}n` : String(d))).join(', ')}]` : String(dims);
-    throw new TStarError('E_SHAPE', `${op}: ${what} must have dims of non-negative safe integers (numbers, not bigint), got ${shown}`);
+    throw new TStarError('E_SHAPE', `${op}: ${what} must have dims of non-negative safe integers (numbers, not bigint), got ${describe(dims)}`);
   }
   return dims as number[];
 }

@@ -1,4 +1,5 @@
 import { isInitialized, logSoftmax, resolveTemperature, softmax, TStarError, type FitTemperatureOptions, type ResolvedTemperature, type TemperatureCoefficients } from '@tstar/core';
+import { describe, typeName } from '@tstar/core/validate';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { modelError } from './errors.js';
 import { findHead, type ClassifierHead } from './onnx/head.js';
@@ -65,20 +66,14 @@ interface Plan {
   features?: string;
 }
 
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
-}
-
 function checkOptions(options: TemperatureSessionOptions): void {
   if (!options || typeof options !== 'object') throw new TStarError('E_ARGUMENT', `${CREATE}: expected options { temperature, runtime, mode? }, got ${typeName(options)}`);
   checkRuntime(CREATE, options.runtime);
   const mode = options.mode ?? 'post';
-  if (mode !== 'post' && mode !== 'graph') throw new TStarError('E_ARGUMENT', `${CREATE}: mode must be 'post' or 'graph', got ${String(mode)}`);
+  if (mode !== 'post' && mode !== 'graph') throw new TStarError('E_ARGUMENT', `${CREATE}: mode must be 'post' or 'graph', got ${describe(mode)}`);
   const t = options.temperature;
   if (t !== 'auto' && t !== 'fit' && (typeof t !== 'number' || !Number.isFinite(t) || t <= 0)) {
-    throw new TStarError('E_TEMPERATURE', `${CREATE}: temperature must be a finite number > 0, 'auto' or 'fit', got ${typeof t === 'string' ? `'${t}'` : String(t)}`);
+    throw new TStarError('E_TEMPERATURE', `${CREATE}: temperature must be a finite number > 0, 'auto' or 'fit', got ${describe(t)}`);
   }
   if (t === 'fit' && !options.calibration) throw new TStarError('E_ARGUMENT', `${CREATE}: temperature 'fit' needs options.calibration { feeds, labels }`);
   if ((mode === 'post' || t === 'fit') && !isInitialized()) {
@@ -97,7 +92,7 @@ function labelsOf(labels: Calibration['labels'], rows: number): Int32Array {
     }
   } else if (Array.isArray(labels)) {
     const bad = labels.findIndex((v) => typeof v !== 'number' || !Number.isInteger(v));
-    if (bad >= 0) throw new TStarError('E_LABEL', `${CREATE}: calibration.labels[${bad}] must be an integer class index, got ${String(labels[bad])}`);
+    if (bad >= 0) throw new TStarError('E_LABEL', `${CREATE}: calibration.labels[${bad}] must be an integer class index, got ${describe(labels[bad])}`);
     out = Int32Array.from(labels);
   } else {
     throw new TStarError('E_DTYPE', `${CREATE}: calibration.labels must be an Int32Array, BigInt64Array or number[], got ${typeName(labels)}`);

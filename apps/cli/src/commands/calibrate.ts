@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { calibrationMetrics, optimalTemperature, type CalibrationMetrics } from '@tstar/core';
 import { reliabilitySvg, temperatureSweepSvg } from '@tstar/node';
 import { number, optionalString, required, type Command } from '../command.js';
-import { COEFFICIENT_OPTIONS, coefficientOverrides, maybePool, readLabelled } from '../data.js';
+import { COEFFICIENT_OPTIONS, coefficientOverrides, maybePool, readLabelled, type Labelled } from '../data.js';
 import { num, percent, table, toJson } from '../format.js';
 import { progress } from '../progress.js';
 import { FIT_OPTIONS, runFit } from './fit.js';
+import { CALIBRATE_MODEL_OPTIONS, modelLabelled, writeCalibratedModel } from '../models.js';
 
 /** Log-spaced temperatures covering every marked T with a factor-4 margin on each side. */
 export function sweepGrid(marks: readonly number[], steps: number): number[] {
@@ -46,7 +47,7 @@ function markdown(rows: Row[], files: Record<string, string>, meta: { logits: st
 export const calibrate: Command = {
   name: 'calibrate',
   summary: 'fit + eval + reliability and T-sweep SVGs + a markdown report, in one directory',
-  usage: 'tstar calibrate --logits FILE --labels FILE [--feature-dim M] [--out-dir DIR]',
+  usage: 'tstar calibrate (--logits FILE | --model FILE.onnx --inputs FILE) --labels FILE [--feature-dim M] [--out-dir DIR] [--write-model FILE.onnx]',
   options: {
     logits: { type: 'string', value: 'FILE', help: 'logits [n, classes] (required)' },
     labels: { type: 'string', value: 'FILE', help: 'integer labels [n] (required)' },
@@ -57,6 +58,7 @@ export const calibrate: Command = {
     'bin-count': { type: 'string', value: 'N', help: 'equal-width confidence bins', default: '15' },
     steps: { type: 'string', value: 'N', help: 'temperatures in the sweep', default: '41' },
     ...FIT_OPTIONS,
+    ...CALIBRATE_MODEL_OPTIONS,
     ...COEFFICIENT_OPTIONS,
   },
   notes: [
@@ -64,13 +66,14 @@ export const calibrate: Command = {
     'DIR/reliability-estimated.svg (with --feature-dim) and DIR/sweep.svg.',
     '',
     'example: tstar calibrate --logits val_logits.npy --labels val_labels.npy --feature-dim 512 --out-dir report',
+    '         tstar calibrate --model net.onnx --inputs val_x.npy --labels val_y.npy --write-model net-calibrated.onnx',
   ],
   async run(values, { json, stdout }) {
-    const data = await readLabelled(required(values, 'logits'), required(values, 'labels'));
+    const data: Labelled & { featureDim?: number } = values.model === undefined ? await readLabelled(required(values, 'logits'), required(values, 'labels')) : await modelLabelled(values);
     const dir = optionalString(values, 'out-dir') ?? 'tstar-report';
     const binCount = number(values, 'bin-count', { integer: true, min: 1 }) ?? 15;
     const steps = number(values, 'steps', { integer: true, min: 2 }) ?? 41;
-    const dim = number(values, 'feature-dim', { integer: true, min: 1 });
+    const dim = number(values, 'feature-dim', { integer: true, min: 1 }) ?? data.featureDim;
     const estimate = dim === undefined
       ? undefined
       : optimalTemperature({ featureDim: dim, numClasses: number(values, 'num-classes', { integer: true, min: 2 }), csg: number(values, 'csg', { min: 0 }), coefficients: coefficientOverrides(values) });
@@ -129,6 +132,7 @@ export const calibrate: Command = {
       sweep: grid.map((t, i) => ({ temperature: t, nll: curve[i].nll, ece: curve[i].ece })),
       files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, f.startsWith(dir) ? f : join(dir, f)])),
     };
+    if (values['write-model'] !== undefined) (report.files as Record<string, string>).model = await writeCalibratedModel(values, fitted.temperature);
     await writeFile(files.json, `${toJson(report)}\n`);
     if (json) {
       stdout(toJson(report));

@@ -1,4 +1,5 @@
 import { TStarError } from '@tstar/core';
+import { typeName } from '@tstar/core/validate';
 import { modelError } from '../errors.js';
 import { DATA_TYPES, int64, onnx, type ElementType, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto.js';
 
@@ -227,6 +228,5 @@ export function toBytes(op: string, bytes: unknown): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
   if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
   if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const what = bytes === null ? 'null' : typeof bytes === 'object' ? (bytes as object).constructor?.name ?? 'object' : typeof bytes;
-  throw new TStarError('E_ARGUMENT', `${op}: expected ONNX model bytes (Uint8Array or ArrayBuffer), got ${what}`);
+  throw new TStarError('E_ARGUMENT', `${op}: expected ONNX model bytes (Uint8Array or ArrayBuffer), got ${typeName(bytes)}`);
 }

@@ -1,4 +1,5 @@
 import { TStarError } from '@tstar/core';
+import { describe, typeName } from '@tstar/core/validate';
 import { modelError } from '../errors.js';
 import { addInitializer, addOutput, constantTensor, graphOf, hasTensor, insertNodes, setDeclaredType, tensorType, uniqueName } from './edit.js';
 import { findHead, type ClassifierHead } from './head.js';
@@ -53,7 +54,7 @@ const OP = 'insertTemperature';
 
 function checkStatistic(name: string, value: unknown, width: number | undefined): Float32Array {
   if (!(value instanceof Float32Array)) {
-    throw new TStarError('E_DTYPE', `${OP}: batchNorm.${name} must be a Float32Array, got ${value === null ? 'null' : typeof value === 'object' ? (value as object).constructor?.name : typeof value}`);
+    throw new TStarError('E_DTYPE', `${OP}: batchNorm.${name} must be a Float32Array, got ${typeName(value)}`);
   }
   if (width !== undefined && value.length !== width) {
     throw new TStarError('E_SHAPE', `${OP}: batchNorm.${name} has ${value.length} values but the head's Gemm/MatMul takes M = ${width} features`);
@@ -79,7 +80,7 @@ function insertBatchNorm(model: OnnxModel, head: ClassifierHead, stats: BatchNor
   const scale = stats.scale === undefined ? new Float32Array(m).fill(1) : checkStatistic('scale', stats.scale, m);
   const bias = stats.bias === undefined ? new Float32Array(m) : checkStatistic('bias', stats.bias, m);
   const epsilon = stats.epsilon ?? 1e-5;
-  if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) throw new TStarError('E_ARGUMENT', `${OP}: batchNorm.epsilon must be a finite number > 0, got ${String(epsilon)}`);
+  if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) throw new TStarError('E_ARGUMENT', `${OP}: batchNorm.epsilon must be a finite number > 0, got ${describe(epsilon)}`);
   const names = ['scale', 'bias', 'mean', 'variance'].map((k) => uniqueName(model, `tstar/bn_${k}`));
   [scale, bias, mean, variance].forEach((data, k) => addInitializer(model, { name: names[k], type: 'float32', dims: [m], data }));
   const normalised = uniqueName(model, 'tstar/bn_features');
@@ -104,7 +105,7 @@ function insertBatchNorm(model: OnnxModel, head: ClassifierHead, stats: BatchNor
 export function insertTemperature(model: OnnxModel, options: InsertTemperatureOptions): TemperatureOutputs {
   const t = options.temperature;
   if (!options.exposeOnly && (typeof t !== 'number' || !Number.isFinite(t) || t <= 0)) {
-    throw new TStarError('E_TEMPERATURE', `${OP}: temperature must be a finite number > 0, got ${String(t)}`);
+    throw new TStarError('E_TEMPERATURE', `${OP}: temperature must be a finite number > 0, got ${describe(t)}`);
   }
   const head = options.head ?? findHead(model, { logitsOutput: options.logitsOutput });
   const g = graphOf(OP, model);

@@ -1,6 +1,6 @@
-export { readModel, writeModel, createModel, opsetVersion, makeNode, makeTensor, makeValueInfo, valueInfo, type Dim, type ValueSpec, type TensorSpec, type NodeSpec, type AttributeValue, type ModelSpec } from './model.js';
+export { readModel, writeModel, createModel, opsetVersion, type Dim, type ValueSpec, type TensorSpec, type NodeSpec, type AttributeValue, type ModelSpec } from './model.js';
 export {
-  producerIndex, consumerIndices, hasTensor, uniqueName, constantTensor, tensorType, insertNodes, addInitializer, addOutput, setDeclaredType, cloneModel,
+  producerIndex, consumerIndices, uniqueName, constantTensor, tensorType, insertNodes, addInitializer, addOutput, cloneModel,
   type TensorType, type InsertOptions,
 } from './edit.js';
 export { findHead, type ClassifierHead, type HeadSoftmax, type FindHeadOptions } from './head.js';

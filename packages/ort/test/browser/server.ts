@@ -38,7 +38,7 @@ async function bundle(): Promise<string> {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    external: ['@tstar/core', 'onnxruntime-web/webgpu'],
+    external: ['@tstar/core', '@tstar/core/*', 'onnxruntime-web/webgpu'],
     write: false,
     logLevel: 'silent',
   });
@@ -46,9 +46,15 @@ async function bundle(): Promise<string> {
 }
 
 async function page(): Promise<string> {
-  const core = JSON.parse(await readFile(join(CORE, 'package.json'), 'utf8')).exports['.'].browser as string;
+  // Every JS entry of @tstar/core's exports map (the root under 'browser', subpaths like ./validate).
+  const coreExports = JSON.parse(await readFile(join(CORE, 'package.json'), 'utf8')).exports as Record<string, string | Record<string, string>>;
+  const imports: Record<string, string> = {};
+  for (const [key, target] of Object.entries(coreExports)) {
+    const file = typeof target === 'string' ? target : target.browser ?? target.default;
+    if (file?.endsWith('.js')) imports[`@tstar/core${key.slice(1)}`] = `/core/${file.replace(/^\.\//, '')}`;
+  }
   const ortEntry = JSON.parse(await readFile(join(ORT_WEB, 'package.json'), 'utf8')).exports['./webgpu'].import['onnxruntime-web-use-extern-wasm'] as string;
-  const imports = { '@tstar/core': `/core/${core.replace(/^\.\//, '')}`, 'onnxruntime-web/webgpu': `/ort/${ortEntry.replace(/^\.\//, '')}` };
+  imports['onnxruntime-web/webgpu'] = `/ort/${ortEntry.replace(/^\.\//, '')}`;
   return `<!doctype html>
 <meta charset="utf-8">
 <title>@tstar/ort on WebGPU</title>

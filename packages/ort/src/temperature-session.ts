@@ -188,8 +188,9 @@ export class TemperatureSession {
       const edited = readModel(bytes);
       const made = insertTemperature(edited, { temperature: 1, exposeOnly: true, logitsOutput: head.logits, featuresOutput: options.featuresOutput, batchNorm: options.batchNorm });
       const untouched = head.logitsIsOutput && made.features === undefined && options.batchNorm === undefined;
-      // Nothing changed: hand onnxruntime the caller's own bytes (it only reads them).
-      return { bytes: untouched ? bytes : writeModel(edited), features: made.features };
+      // Nothing changed: the caller's bytes as they are (no re-encoding), but a copy of them, since
+      // onnxruntime-web's proxy worker takes ownership of the buffer it is given.
+      return { bytes: untouched ? new Uint8Array(bytes) : writeModel(edited), features: made.features };
     };
 
     let session: InferenceSession | undefined;

@@ -16,6 +16,7 @@ export interface OrtRuntime {
 /** The model: ONNX bytes, or a path (Node) / URL (fetched) to them. */
 export type ModelSource = Uint8Array | ArrayBuffer | string | URL;
 
+/** The onnxruntime module, or E_ARGUMENT naming what arrived instead. */
 export function checkRuntime(op: string, runtime: unknown): OrtRuntime {
   const r = runtime as Partial<OrtRuntime> | undefined;
   if (!r || typeof r.InferenceSession?.create !== 'function' || typeof r.Tensor !== 'function') {

@@ -1,5 +1,5 @@
 import { isInitialized, logSoftmax, resolveTemperature, softmax, TStarError, type FitTemperatureOptions, type ResolvedTemperature, type TemperatureCoefficients } from '@tstar/core';
-import { describe, typeName } from '@tstar/core/validate';
+import { checkTemperature, describe, typeName } from '@tstar/core/validate';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { modelError } from './errors.js';
 import { findHead, type ClassifierHead } from './onnx/head.js';
@@ -72,9 +72,7 @@ function checkOptions(options: TemperatureSessionOptions): void {
   const mode = options.mode ?? 'post';
   if (mode !== 'post' && mode !== 'graph') throw new TStarError('E_ARGUMENT', `${CREATE}: mode must be 'post' or 'graph', got ${describe(mode)}`);
   const t = options.temperature;
-  if (t !== 'auto' && t !== 'fit' && (typeof t !== 'number' || !Number.isFinite(t) || t <= 0)) {
-    throw new TStarError('E_TEMPERATURE', `${CREATE}: temperature must be a finite number > 0, 'auto' or 'fit', got ${describe(t)}`);
-  }
+  if (t !== 'auto' && t !== 'fit') checkTemperature(CREATE, t);
   if (t === 'fit' && !options.calibration) throw new TStarError('E_ARGUMENT', `${CREATE}: temperature 'fit' needs options.calibration { feeds, labels }`);
   if ((mode === 'post' || t === 'fit') && !isInitialized()) {
     throw new TStarError('E_INIT', `${CREATE}: @tstar/core is not initialised; await init() from @tstar/core first (post mode and 'fit' run its wasm)`);

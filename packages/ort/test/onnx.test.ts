@@ -241,10 +241,10 @@ describe('insertTemperature', () => {
     expect(ops(model).filter((o) => o === 'Softmax')).toHaveLength(1);
   });
 
-  it('rejects T ≤ 0, NaN and Infinity with E_TEMPERATURE and leaves the model alone', () => {
+  it('rejects T ≤ 0, NaN, Infinity and T whose reciprocal overflows float32 with E_TEMPERATURE, leaving the model alone', () => {
     const model = readModel(linearModel({ m: 4, c: 2 }).bytes);
     const before = writeModel(model);
-    for (const t of [0, -1, Number.NaN, Infinity]) expectCode(() => insertTemperature(model, { temperature: t }), 'E_TEMPERATURE');
+    for (const t of [0, -1, Number.NaN, Infinity, 1e-45]) expectCode(() => insertTemperature(model, { temperature: t }), 'E_TEMPERATURE');
     expect(writeModel(model)).toEqual(before);
   });
 

@@ -112,6 +112,10 @@ describe.each(RUNTIMES)('TemperatureSession on $name', ({ ort }) => {
       temps.push(session.temperature);
       await session.release();
     }
+    // int64 labels (numpy's default) give the same fit.
+    const wide = await TemperatureSession.create(model.bytes, { temperature: 'fit', calibration: { ...calibration, labels: BigInt64Array.from(labels, BigInt) }, runtime: ort as OrtRuntime });
+    expect(wide.temperature).toBe(temps[0]);
+    await wide.release();
     const golden = ref.fitTemperatureGolden(Float32Array.from(z), n, c, labels, 1e-2, 1e2);
     expect(Math.abs(temps[0] - golden) / golden).toBeLessThan(1e-4);
     expect(temps[1]).toBe(temps[0]);

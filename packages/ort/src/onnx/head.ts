@@ -143,13 +143,12 @@ function headAt(model: OnnxModel, logits: string, opset: number): ClassifierHead
   const rank = declared.dims?.length ?? (softmax ? tensorType(model, softmax.output).dims?.length : undefined)
     ?? (linear?.op === 'Gemm' && producerIndex(model, logits) === linear.index ? 2 : undefined);
   if (softmax) checkSoftmaxAxis(softmax, logits, rank, opset);
-  const { bias: _bias, ...linearOnly } = linear ?? {};
   return {
     logits,
     logitsType,
     logitsRank: rank,
     logitsIsOutput: g.output!.some((o) => o.name === logits),
-    linear: linear ? (linearOnly as ClassifierHead['linear']) : undefined,
+    linear: linear ? { index: linear.index, node: linear.node, op: linear.op } : undefined,
     features: linear ? (linear.node.input ?? [])[0] : undefined,
     featureDim: weight?.[0],
     numClasses,

@@ -2,18 +2,22 @@
 // write goes through its decode/encode. It is CommonJS, hence the default import.
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
-import { TStarError } from '@tstar/core';
 import { modelError } from '../errors.js';
 
+/** onnx-proto's `onnx` namespace: ModelProto, GraphProto, NodeProto… with protobufjs encode/decode. */
 export const { onnx } = onnxProto;
 
 /** A decoded ONNX model (onnx.proto's ModelProto as plain protobufjs objects). */
 export type OnnxModel = Onnx.IModelProto;
-/** A graph, a node, a tensor and a typed value of {@link OnnxModel}. */
+/** A graph of {@link OnnxModel}. */
 export type OnnxGraph = Onnx.IGraphProto;
+/** A node (one operator call). */
 export type OnnxNode = Onnx.INodeProto;
+/** A constant tensor (initializer or attribute value). */
 export type OnnxTensor = Onnx.ITensorProto;
+/** A typed tensor name (graph input, output or value_info). */
 export type OnnxValueInfo = Onnx.IValueInfoProto;
+/** A node attribute. */
 export type OnnxAttribute = Onnx.IAttributeProto;
 
 /** An int64 as protobufjs hands it over: a number, a `Long` (when the `long` package is found) or a bigint. */

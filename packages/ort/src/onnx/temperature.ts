@@ -1,5 +1,5 @@
 import { TStarError } from '@tstar/core';
-import { describe, typeName } from '@tstar/core/validate';
+import { checkTemperature, describe, typeName } from '@tstar/core/validate';
 import { modelError } from '../errors.js';
 import { addInitializer, addOutput, constantTensor, graphOf, hasTensor, insertNodes, setDeclaredType, tensorType, uniqueName } from './edit.js';
 import { findHead, type ClassifierHead } from './head.js';
@@ -103,10 +103,8 @@ function insertBatchNorm(model: OnnxModel, head: ClassifierHead, stats: BatchNor
  * const session = await ort.InferenceSession.create(writeModel(model));
  */
 export function insertTemperature(model: OnnxModel, options: InsertTemperatureOptions): TemperatureOutputs {
-  const t = options.temperature;
-  if (!options.exposeOnly && (typeof t !== 'number' || !Number.isFinite(t) || t <= 0)) {
-    throw new TStarError('E_TEMPERATURE', `${OP}: temperature must be a finite number > 0, got ${describe(t)}`);
-  }
+  // The core's rule (finite, > 0, 1/T within float32) so the float32 initializer divides by what was asked.
+  const t = options.exposeOnly ? 1 : checkTemperature(OP, options.temperature);
   const head = options.head ?? findHead(model, { logitsOutput: options.logitsOutput });
   const g = graphOf(OP, model);
   let features: string | undefined;

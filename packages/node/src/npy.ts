@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { TStarError } from '@tstar/core';
 import { encodeNpy, parseNpy, type NdArray, type NpyData, type NpyWriteOptions } from './npy-format.js';
 
-export { encodeNpy, parseNpy, type NdArray, type NpyData, type NpyDtype, type NpyWriteOptions } from './npy-format.js';
+export { encodeNpy, parseNpy, toFloat32, type NdArray, type NpyData, type NpyDtype, type NpyWriteOptions } from './npy-format.js';
 
 /**
  * Reads a `.npy` file; errors name the path.

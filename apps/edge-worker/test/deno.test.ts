@@ -18,16 +18,22 @@ describe('the core inside Deno', () => {
 });
 
 describe('the edge service under deno serve', () => {
-  let deno: Running;
+  const hosts: Running[] = [];
   let url = '';
+  let deadline = '';
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}/`;
-    deno = start(DENO, ['serve', '--quiet', '--host', '127.0.0.1', '--port', String(port), 'dist/handler.js']);
-    await waitForHttp(url, deno);
+    const serve = async (file: string) => {
+      const port = await freePort();
+      const running = start(DENO, ['serve', '--quiet', '--host', '127.0.0.1', '--port', String(port), file]);
+      hosts.push(running);
+      await waitForHttp(`http://127.0.0.1:${port}/`, running);
+      return `http://127.0.0.1:${port}/`;
+    };
+    url = await serve('dist/handler.js');
+    deadline = await serve('dist/handler-short-deadline.js');
   });
   afterAll(async () => {
-    await deno?.stop();
+    await Promise.all(hosts.map((h) => h.stop()));
   });
-  serviceContract(() => url);
+  serviceContract(() => url, { deadline: () => deadline, truncatedReachesHandler: true });
 });

@@ -5,7 +5,7 @@ import { serviceContract } from './contract.js';
 import { BUN, firstLine, run, start, type Running } from './helpers.js';
 
 describe('the core inside Bun', () => {
-  it('is initialised at import through the node condition and runs the smoke suite bit for bit as Node does', async () => {
+  it('initialises through the node condition with initSync() and runs the smoke suite bit for bit as Node does', async () => {
     const answer = JSON.parse(await run(BUN, ['run', 'test/fixtures/bun-smoke.mjs'])) as { ready: boolean; runtime: string; smoke: SmokeResult };
     expect(answer.ready).toBe(true);
     expect(answer.runtime).toMatch(/^bun 1\./);

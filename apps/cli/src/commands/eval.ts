@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { calibrationMetrics, type CalibrationMetrics } from '@tstar/core';
 import { reliabilitySvg } from '@tstar/node';
-import { number, optionalString, required, UsageError, type Command } from '../command.js';
+import { number, optionalString, required, UsageError, type Command, LIMITS } from '../command.js';
 import { COEFFICIENT_OPTIONS, readLabelled } from '../data.js';
+import { writeOutput } from '../output.js';
 import { num, pairs, percent, table, toJson } from '../format.js';
 import { chooseTemperature } from '../temperature.js';
 
@@ -46,10 +46,10 @@ export const evaluate: Command = {
     if (inputs !== 'logits' && inputs !== 'probabilities') throw new UsageError(`--inputs must be 'logits' or 'probabilities', got '${inputs}'`);
     if (inputs === 'probabilities' && values.temperature !== undefined) throw new UsageError('--temperature applies to logits, not --inputs probabilities');
     const chosen = inputs === 'probabilities' ? { temperature: 1, source: 'given' as const, warnings: [] } : chooseTemperature(values, data);
-    const binCount = number(values, 'bin-count', { integer: true, min: 1 }) ?? 15;
+    const binCount = number(values, 'bin-count', { integer: true, min: 1, max: LIMITS.binCount }) ?? 15;
     const metrics = calibrationMetrics(data.logits, data.shape, data.labels, inputs === 'logits' ? { temperature: chosen.temperature, binCount } : { inputs, binCount });
     const svg = optionalString(values, 'svg');
-    if (svg !== undefined) await writeFile(svg, reliabilitySvg(metrics, { temperature: chosen.temperature }));
+    if (svg !== undefined) await writeOutput(svg, reliabilitySvg(metrics, { temperature: chosen.temperature }));
     if (json) {
       stdout(toJson({ logits: data.logitsPath, labels: data.labelsPath, rows: data.shape[0], classes: data.shape[1], temperature: chosen.temperature, source: chosen.source, warnings: chosen.warnings, ...metrics }));
       return;

@@ -97,7 +97,7 @@ describe('tstar eval', () => {
     bars.forEach((bar, i) => {
       expect(Number(bar.attrs['data-count'])).toBe(nonEmpty[i].count);
       expect(Number(bar.attrs['data-accuracy'])).toBe(nonEmpty[i].accuracy);
-      expect(Number(bar.attrs.height)).toBeCloseTo(nonEmpty[i].accuracy * (480 - 56 - 48), 1);
+      expect(Number(bar.attrs.height)).toBeCloseTo(nonEmpty[i].accuracy * Number(walk(root).find((e) => e.attrs.class === 'frame')!.attrs.height), 1);
     });
     expect(root.children.find((e) => e.name === 'title')!.text).toContain(`ECE ${((r.ece as number) * 100).toFixed(2)} %`);
   });

@@ -31,7 +31,9 @@ export const bench: Command = {
   notes: ['Runs benchmarks/src/kernels.ts from the tstar repository with tsx and streams its output.'],
   async run(_values, { positionals }) {
     const suite = findSuite();
-    if (!suite) throw new TStarError('E_ARGUMENT', `${SUITE}: not found above ${process.cwd()}; tstar bench runs inside the tstar repository`);
+    if (!suite) {
+      throw new TStarError('E_ARGUMENT', `the benchmark suite (${SUITE}) ships with the tstar repository, not with an installed CLI: run tstar bench (or npm run bench) inside a clone of the repository`);
+    }
     const cwd = dirname(dirname(suite));
     const code = await new Promise<number>((done, fail) => {
       const child = spawn('npx', ['tsx', suite, ...positionals], { cwd, stdio: 'inherit' });

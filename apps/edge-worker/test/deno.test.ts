@@ -17,6 +17,17 @@ describe('the core inside Deno', () => {
   });
 });
 
+describe('@tstar/core imported by file path in Deno', () => {
+  it('needs --allow-read to load the wasm (E_INIT naming the flag without it), as the README says', async () => {
+    const denied = JSON.parse(await run(DENO, ['run', '--quiet', 'test/fixtures/deno-file-import.mjs'])) as { ok: boolean; code: string; message: string };
+    expect(denied).toMatchObject({ ok: false, code: 'E_INIT' });
+    expect(denied.message).toMatch(/--allow-read/);
+    const allowed = JSON.parse(await run(DENO, ['run', '--quiet', '--allow-read', 'test/fixtures/deno-file-import.mjs'])) as { ok: boolean; p: number[] };
+    expect(allowed.ok).toBe(true);
+    expect(allowed.p).toEqual(Array.from(core.softmax(new Float32Array([1, 2]), [1, 2])));
+  });
+});
+
 describe('the edge service under deno serve', () => {
   const hosts: Running[] = [];
   let url = '';

@@ -10,7 +10,7 @@ import { tempDir } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const TSC = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
-const WORKSPACES = ['@tstar/core', '@tstar/node', 'tstar'];
+const WORKSPACES = ['@tstar/core', '@tstar/node', '@tstar/ort', 'tstar'];
 
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
 
@@ -24,7 +24,7 @@ describe('the packed tarballs', () => {
       expect(files.some((f) => f.startsWith('dist/') && f.endsWith('.js')), p.name).toBe(true);
     }
     const license = readFileSync(join(root, 'LICENSE'));
-    for (const dir of ['packages/core', 'packages/node', 'apps/cli']) expect(readFileSync(join(root, dir, 'LICENSE')).equals(license), dir).toBe(true);
+    for (const dir of ['packages/core', 'packages/node', 'packages/ort', 'apps/cli']) expect(readFileSync(join(root, dir, 'LICENSE')).equals(license), dir).toBe(true);
   });
 
   it('come from an npm set-up that prints no config warning (onnxruntime-node\'s install script is denied in package.json, not .npmrc)', () => {

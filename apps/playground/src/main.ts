@@ -497,10 +497,10 @@ function renderTimings(): void {
   const cell = (v: number | undefined) => (v === undefined ? '–' : ms(v));
   const rows: [string, string, Timing | undefined, string, number | undefined, number | undefined][] = [];
   const first = state.timings.get('first'), warm = state.timings.get('warm'), graph = state.timings.get('graph');
-  if (first) rows.push(['first', 'post: session, first run', first, '–', first.createMs, first.runMs]);
-  if (warm) rows.push(['warm', 'post: TemperatureSession.run again', warm, fmtT(warm.temperature), undefined, warm.runMs]);
-  if (state.post && first) rows.push(['page', "post: softmax(z / T) in the page (tstar core)", { ...first, provider: 'wasm' as Provider }, fmtT(state.post.temperature), undefined, state.post.ms]);
-  if (graph) rows.push(['graph', 'graph: new session at T, first run', graph, fmtT(graph.temperature), graph.createMs, graph.runMs]);
+  if (first) rows.push(['first', 'post · new session, 1st run', first, '–', first.createMs, first.runMs]);
+  if (warm) rows.push(['warm', 'post · run() again', warm, fmtT(warm.temperature), undefined, warm.runMs]);
+  if (state.post && first) rows.push(['page', 'post · softmax(z / T) by the core', { ...first, provider: 'wasm' as Provider }, fmtT(state.post.temperature), undefined, state.post.ms]);
+  if (graph) rows.push(['graph', 'graph · new session at T, 1st run', graph, fmtT(graph.temperature), graph.createMs, graph.runMs]);
   body.replaceChildren(...rows.map(([key, label, t, temperature, create, run]) => {
     const tr = document.createElement('tr');
     tr.dataset.run = key;

@@ -1,6 +1,8 @@
 // A labelled batch for PaddleOCR's text-direction classifier, drawn in the page: short text lines rendered
 // upright (class 0, "0°") and turned half a turn (class 1, "180°"), preprocessed as PaddleOCR does for it
 // (height 48, width ≤ 192 keeping the aspect ratio, (x/255 − 0.5)/0.5, zero padding on the right).
+// A few lines read the same turned ('SOS', '1961'): for those the direction is a coin flip, so the batch
+// has honest errors to calibrate on.
 import type { Batch } from './batch.js';
 
 const HEIGHT = 48;
@@ -8,8 +10,8 @@ const WIDTH = 192;
 
 const LINES = [
   'Softmax temperature', 'Invoice No. 20417', 'Total: $38.50', 'Seattle, WA 98101', 'Open 9am - 5pm', 'Please keep left',
-  'Platform 4', 'Best before 12/2026', 'Reliability diagram', 'Gate B12', 'Fragile', 'Page 17 of 42',
-  'No parking', 'Hello, world', 'Expected error 3.4%', 'Turn right',
+  'Best before 12/2026', 'Reliability diagram', 'Page 17 of 42', 'Hello, world',
+  'SOS', 'NOON', 'pod', 'suns', '1961', 'MOW',
 ];
 
 const FONTS = ['600 30px sans-serif', '400 32px serif', '500 28px monospace'];

@@ -224,7 +224,12 @@ function train(data: Split): DemoModel {
 async function main(): Promise<void> {
   // Training takes seconds: skip it when this script has not changed since the files were written.
   const stamp = join(HERE, '..', '.demo-stamp');
-  const hash = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).digest('hex');
+  // What the files depend on: this script, the core's kernels and the data set's version.
+  const hash = createHash('sha256')
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .update(readFileSync(require.resolve('@tstar/core/tstar.wasm')))
+    .update(readFileSync(join(dirname(require.resolve('vega-datasets')), '..', 'package.json')))
+    .digest('hex');
   if (!process.argv.includes('--force') && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash && existsSync(join(PUBLIC, 'models', 'ppocr-direction.onnx'))) {
     console.log('playground demo: up to date (npm run demo -w @tstar/playground -- --force rebuilds it)');
     return;

@@ -17,8 +17,8 @@ const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PUBLIC = join(HERE, '..', 'public');
 
-export const CLASSES = ['drizzle', 'fog', 'rain', 'snow', 'sun'] as const;
-export const FEATURES = ['precipitation (mm)', 'max temperature (°C)', 'min temperature (°C)', 'wind (m/s)', 'sin(day of year)', 'cos(day of year)'] as const;
+const CLASSES = ['drizzle', 'fog', 'rain', 'snow', 'sun'] as const;
+const FEATURES = ['precipitation (mm)', 'max temperature (°C)', 'min temperature (°C)', 'wind (m/s)', 'sin(day of year)', 'cos(day of year)'] as const;
 const HIDDEN = 256;
 const EPOCHS = 60;
 const BATCH = 64;
@@ -138,7 +138,7 @@ function uniformInit(random: () => number, length: number, fanIn: number): Float
   return Float32Array.from({ length }, () => (random() * 2 - 1) * limit);
 }
 
-export interface DemoModel {
+interface DemoModel {
   bytes: Uint8Array;
   trainingTemperature: number;
   trainAccuracy: number;

@@ -5,6 +5,7 @@ import { TemperatureSession, type OrtRuntime } from '@tstar/ort';
 import { DATA_TYPES, elementTypeName, findHead, insertTemperature, readModel, tensorType, writeModel, type ClassifierHead, type OnnxModel } from '@tstar/ort/onnx';
 import type { Batch, InputSpec } from './batch.js';
 
+/** The onnxruntime-web execution providers the page uses. */
 export type Provider = 'webgpu' | 'wasm';
 
 /** What the browser offers, probed once: never inferred from the user agent. */
@@ -35,6 +36,7 @@ export interface ModelInfo {
   float16: boolean;
 }
 
+/** One timed session: creation and one run over the whole batch, in milliseconds. */
 export interface Timing {
   mode: 'post' | 'graph';
   provider: Provider;
@@ -231,6 +233,7 @@ export async function openModel(info: ModelInfo, batch: Batch, provider: Provide
   }
 }
 
+/** A graph-mode run: softmax(z / T) for the whole batch, and its timing. */
 export interface TemperedRun {
   probabilities: Float32Array;
   timing: Timing;

@@ -1,13 +1,14 @@
 // The built playground (dist/) in real headless Chromium, served from http://localhost as any static host
 // would serve it; every number the page shows is held against @tstar/core run in Node on the same data.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Download, type Page } from 'playwright-core';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calibrationMetrics, fitTemperature, softmax } from '@tstar/core';
+import { calibrationMetrics, fitTemperature, float16ToFloat32, seededRandom, softmax } from '@tstar/core';
 import { encodeNpy, parseNpy } from '@tstar/node/npy-format';
 import { createModel, writeModel } from '@tstar/ort/onnx';
 import { runModelLogits } from '@tstar/ort/node';
@@ -205,6 +206,36 @@ describe.skipIf(!present && !process.env.CI)('the built playground in headless C
       expect(Number(await graph.nth(1).innerText())).toBe(Number((await pageTemperature(page)).toFixed(3)));
       expect(await page.locator('#sample-caption').innerText()).toMatch(/Div\(T\) → Softmax ran inside onnxruntime on webgpu/);
       await page.screenshot({ path: join(ARTIFACTS, 'playground-webgpu.png'), fullPage: true });
+      expect(opened.errors).toEqual([]);
+    });
+
+    it('a float16 model runs on wasm, and says why, when the adapter lacks shader-f16', async (ctx) => {
+      const { page } = opened;
+      const shaderF16 = await page.evaluate(async () => (await navigator.gpu.requestAdapter())?.features.has('shader-f16') ?? false);
+      if (shaderF16) ctx.skip('skipped: this WebGPU adapter has shader-f16, so float16 models may run on it');
+      // Weights that float16 holds exactly: random bit patterns decoded by the core, kept within ±2.
+      const random = seededRandom(16);
+      const bits = new Uint16Array(4 * 3);
+      for (let i = 0; i < bits.length; i++) {
+        do bits[i] = Math.floor(random() * 65536); while (!(Math.abs(float16ToFloat32(bits.subarray(i, i + 1))[0]) <= 2));
+      }
+      const model = writeModel(createModel({
+        inputs: [{ name: 'x', type: 'float32', dims: ['n', 4] }],
+        outputs: [{ name: 'logits', type: 'float16', dims: ['n', 3] }],
+        initializers: [{ name: 'w', type: 'float16', dims: [4, 3], data: bits }],
+        nodes: [{ op: 'Cast', inputs: ['x'], outputs: ['x16'], attributes: { to: 10 } }, { op: 'MatMul', inputs: ['x16', 'w'], outputs: ['logits'] }],
+      }));
+      const rows = 40;
+      const x = Float32Array.from({ length: rows * 4 }, () => random() * 4 - 2);
+      const y = Int32Array.from({ length: rows }, () => Math.floor(random() * 3));
+      await page.locator('#files').setInputFiles([file('half.onnx', model), file('x.npy', encodeNpy(x, [rows, 4])), file('labels.npy', encodeNpy(y, [rows]))]);
+      await settled(page);
+      expect(await page.locator('#error').isHidden()).toBe(true);
+      expect(await page.locator('#provider').getAttribute('data-provider')).toBe('wasm');
+      expect(await page.locator('#provider').innerText()).toMatch(/wasm \(CPU\) — the model holds float16 tensors and this WebGPU adapter lacks shader-f16/);
+      const dir = mkdtempSync(join(tmpdir(), 'tstar-playground-'));
+      writeFileSync(join(dir, 'half.onnx'), model);
+      await expectMatchesCore(page, await reference(join(dir, 'half.onnx'), encodeNpy(x, [rows, 4]), encodeNpy(y, [rows])));
       expect(opened.errors).toEqual([]);
     });
   });

@@ -151,13 +151,15 @@ async function load(source: Source, keepTemperature = false): Promise<void> {
         if (choice.provider !== 'webgpu' || (error instanceof TStarError && error.code !== 'E_MODEL')) throw error;
         pass = await openModel(info, source.inputs, 'wasm', `the WebGPU session failed: ${(error as Error).message}`);
       }
+      const shape = [pass.rows, pass.cols] as const;
       try {
         checkLabels(source.labels, pass.rows, pass.cols, source.labelsFile);
+        // NaN/+Inf logits (E_NONFINITE) or an all −Inf row (E_MASKED) stop here, before the page adopts the model.
+        calibrationMetrics(pass.logits, shape, source.labels);
       } catch (error) {
         await pass.session.release();
         throw error;
       }
-      const shape = [pass.rows, pass.cols] as const;
       let fitted: number | undefined;
       let fitNote = '';
       try {

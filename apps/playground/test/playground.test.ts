@@ -228,6 +228,10 @@ describe.skipIf(!present && !process.env.CI)('the built playground in headless C
       const rows = 40;
       const x = Float32Array.from({ length: rows * 4 }, () => random() * 4 - 2);
       const y = Int32Array.from({ length: rows }, () => Math.floor(random() * 3));
+      // Post mode: the session's float16 logits, as onnxruntime-node returns them. (Graph mode may let
+      // onnxruntime drop the Cast pair around a CPU MatMul and skip float16's rounding: 1e-3 apart.)
+      await page.locator('input[name=mode][value=post]').check();
+      await settled(page);
       await page.locator('#files').setInputFiles([file('half.onnx', model), file('x.npy', encodeNpy(x, [rows, 4])), file('labels.npy', encodeNpy(y, [rows]))]);
       await settled(page);
       expect(await page.locator('#error').isHidden()).toBe(true);
@@ -377,6 +381,18 @@ describe.skipIf(!present && !process.env.CI)('the built playground in headless C
         const shown = await drop([{ name: 'counts.onnx', bytes: model }, { name: 'x.npy', bytes: inputs(3, 4) }, { name: 'labels.npy', bytes: labels([0, 1, 2]) }]);
         expect(shown).toMatchObject({ headline: 'This model cannot be used', code: 'E_MODEL' });
         expect(shown.text).toMatch(/the logits 'scores' are int32, not float32\/float16\/float64\/bfloat16/);
+      });
+
+      it('a model whose logits are NaN', async () => {
+        const model = writeModel(createModel({
+          inputs: [{ name: 'x', type: 'float32', dims: ['n', 2] }],
+          outputs: [{ name: 'logits', type: 'float32', dims: ['n', 3] }],
+          initializers: [{ name: 'w', type: 'float32', dims: [2, 3], data: new Float32Array(6).fill(0.5) }, { name: 'b', type: 'float32', dims: [3], data: [Number.NaN, 0, 1] }],
+          nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['z'] }, { op: 'Add', inputs: ['z', 'b'], outputs: ['logits'] }],
+        }));
+        const shown = await drop([{ name: 'nan.onnx', bytes: model }, { name: 'x.npy', bytes: inputs(3, 2) }, { name: 'labels.npy', bytes: labels([0, 1, 2]) }]);
+        expect(shown).toMatchObject({ headline: 'The model produced values that are not finite', code: 'E_NONFINITE' });
+        expect(shown.text).toMatch(/NaN/);
       });
 
       it('inputs of the wrong shape', async () => {

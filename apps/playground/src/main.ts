@@ -414,7 +414,9 @@ function renderModel(): void {
   const jumpFitted = $<HTMLButtonElement>('jump-fitted');
   jumpFitted.disabled = loaded.fitted === undefined;
   jumpFitted.textContent = loaded.fitted === undefined ? 'fitted T (none)' : `fitted T = ${fmtT(loaded.fitted)}`;
-  $<HTMLInputElement>('sample').max = String(loaded.rows - 1);
+  const sample = $<HTMLInputElement>('sample');
+  sample.max = String(loaded.rows - 1);
+  sample.value = String(state.sample);
   renderProvider();
   renderMarkers();
 }

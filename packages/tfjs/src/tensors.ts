@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import { TStarError } from '@tstar/core';
+import { modelError } from './compat.js';
+
+/** The backends whose numbers come from @tstar/core (their tensors live in host or wasm memory: reading is a copy). */
+export const CORE_BACKENDS: readonly string[] = ['cpu', 'wasm'];
+
+/** Whether the active backend reads its tensors on the host, so the adapter hands them to the core. */
+export function onCoreBackend(): boolean {
+  return CORE_BACKENDS.includes(tf.getBackend());
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'object';
+}
+
+/** A tf.Tensor of this package's tfjs, or a TStarError naming what arrived (another tfjs copy included). */
+export function checkTensor(op: string, name: string, value: unknown): tf.Tensor {
+  if (value instanceof tf.Tensor) return value;
+  if (typeof value === 'object' && value !== null && 'dataId' in value && 'shape' in value) {
+    throw new TStarError('E_ARGUMENT', `${op}: ${name} is a tensor from another copy of @tensorflow/tfjs than the one @tstar/tfjs imports; load both from one installation`);
+  }
+  throw new TStarError('E_DTYPE', `${op}: ${name} must be a tf.Tensor, got ${typeName(value)}`);
+}
+
+/** A tf.LayersModel of this package's tfjs, or E_MODEL naming what arrived. */
+export function checkModel(op: string, value: unknown): tf.LayersModel {
+  if (value instanceof tf.LayersModel) return value;
+  if (typeof value === 'object' && value !== null && 'layers' in value && 'predict' in value) {
+    throw modelError(`${op}: the model was built by another copy of @tensorflow/tfjs than the one @tstar/tfjs imports; load both from one installation`);
+  }
+  throw modelError(`${op}: expected a tf.LayersModel, got ${typeName(value)}`);
+}
+
+/** Softmax over the last axis sees a [rows, cols] matrix: every leading axis folds into rows. */
+export function matrixShape(op: string, name: string, x: tf.Tensor, rank?: number): [number, number] {
+  if (rank !== undefined && x.rank !== rank) throw new TStarError('E_SHAPE', `${op}: ${name} must have rank ${rank}, got shape [${x.shape.join(', ')}]`);
+  if (x.rank < 1) throw new TStarError('E_SHAPE', `${op}: ${name} must have rank ≥ 1 (classes on the last axis), got a scalar`);
+  if (x.dtype !== 'float32') throw new TStarError('E_DTYPE', `${op}: ${name} must be float32, got ${x.dtype}`);
+  const cols = x.shape[x.rank - 1];
+  if (cols < 1) throw new TStarError('E_SHAPE', `${op}: ${name} has no classes on its last axis (shape [${x.shape.join(', ')}])`);
+  return [x.size / cols, cols];
+}
+
+/** A temperature given as a number: finite and > 0. */
+export function checkTemperature(op: string, temperature: unknown): number {
+  if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0) {
+    throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a finite number > 0, got ${String(temperature)}`);
+  }
+  return temperature;
+}
+
+/**
+ * Integer class labels from host values, checked to be integers (tfjs carries labels as float32); the range
+ * check is the core's.
+ */
+export function toLabels(op: string, values: ArrayLike<number>): Int32Array {
+  if (values instanceof Int32Array) return values;
+  const labels = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new TStarError('E_LABEL', `${op}: label ${i} is ${v}, expected an integer class index`);
+    labels[i] = v;
+  }
+  return labels;
+}
+
+/** Checks a label tensor's shape against [rows, cols] logits: [rows] or [rows, 1] when sparse, else [rows, cols]. */
+export function checkTargetShape(op: string, target: readonly number[], rows: number, cols: number, sparse: boolean): void {
+  const ok = sparse
+    ? (target.length === 1 && target[0] === rows) || (target.length === 2 && target[0] === rows && target[1] === 1)
+    : target.length === 2 && target[0] === rows && target[1] === cols;
+  if (!ok) {
+    const want = sparse ? `[${rows}] or [${rows}, 1] (sparse integer labels)` : `[${rows}, ${cols}] (one-hot or soft targets)`;
+    throw new TStarError('E_SHAPE', `${op}: labels must have shape ${want}, got [${target.join(', ')}]`);
+  }
+}
+
+/** The core's target from host label values: Int32 labels when sparse, the Float32 matrix otherwise. */
+export function toTarget(op: string, values: ArrayLike<number>, sparse: boolean): Int32Array | Float32Array {
+  if (sparse) return toLabels(op, values);
+  if (values instanceof Float32Array) return values;
+  throw new TStarError('E_DTYPE', `${op}: one-hot or soft targets must be float32, got ${typeName(values)}`);
+}

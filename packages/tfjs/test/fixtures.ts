@@ -13,7 +13,8 @@ export function iris(): { x: Float32Array; y: Int32Array; n: number } {
 
 /** The directory of nsfwjs' MobileNetV2 model files inside its npm package. */
 export function nsfwjsModelDir(): string {
-  return path.join(path.dirname(require.resolve('nsfwjs/package.json')), 'dist', 'models', 'mobilenet_v2');
+  // nsfwjs exports no ./package.json; its CommonJS entry is dist/cjs/index.js.
+  return path.join(path.dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2');
 }
 
 /**

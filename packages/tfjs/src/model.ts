@@ -61,8 +61,8 @@ export async function insertBatchNorm(model: tf.LayersModel, options: InsertBatc
 }
 
 /**
- * A model sharing `model`'s layers whose output is the last Dense's pre-activation output (the logits). When
- * that Dense has a softmax activation the head is rebuilt with a linear one (a copy with the same weights).
+ * A copy of `model` (same weights, bit for bit) whose output is the last Dense's pre-activation output: the
+ * logits. Independent of `model`: dispose each.
  * @throws {TStarError} E_MODEL (as {@link insertBatchNorm})
  * @example const logits = await logitsModel(model); logits.predict(x)
  */
@@ -70,8 +70,7 @@ export async function logitsModel(model: tf.LayersModel): Promise<tf.LayersModel
   const op = 'logitsModel';
   checkModel(op, model);
   const head = findHead(op, topologyOf(model));
-  if (head.activation === 'linear') return shareLogits(model, head.dense);
-  return shareLogits((await rebuild(model, head, { output: 'logits' })).model, head.dense);
+  return (await rebuild(model, head, { output: 'logits' })).model;
 }
 
 /** Labels given as a tensor, an Int32Array or numbers. */
@@ -105,7 +104,8 @@ export interface WithOptimalTemperatureOptions {
 export interface OptimalTemperatureModel {
   /** softmax(logits / T̂*): serve this one; it keeps dividing by T̂* at inference. */
   model: tf.LayersModel;
-  /** The same layers with the logits as output: compile it with temperatureCrossEntropy(T̂*) and train. */
+  /** The same layers with the logits as output: compile it with temperatureCrossEntropy(T̂*) and train. Shares its
+   * layers with `model`: dispose only `model` (that frees both). */
   logits: tf.LayersModel;
   /** T̂*. */
   temperature: number;
@@ -125,7 +125,8 @@ export interface OptimalTemperatureModel {
  * from the core (with a CSG term from `features` + `labels` when given), and the returned `model` ends in
  * TemperatureSoftmax(T̂*) over the logits, so inference keeps dividing by T̂* (a model trained at a large T has
  * large logits: without the division its probabilities are wildly overconfident). `model` and `logits` share
- * their layers with each other (training one trains the other), not with the input model, which is untouched.
+ * their layers with each other (training one trains the other; dispose `model` only, which frees both), not with
+ * the input model, which is untouched.
  * @throws {TStarError} E_MODEL (as {@link insertBatchNorm}), E_ARGUMENT (bad numClasses, csg, coefficients, or
  * features without labels), and the core's CSG errors
  * @example const { model: served, logits, temperature } = await withOptimalTemperature(await insertBatchNorm(model));

@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -33,3 +34,34 @@ export function nsfwjsArtifacts(): tf.io.ModelArtifacts & { weightsManifest: tf.
     weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
   };
 }
+
+/** A GraphModel written by hand in the converter's format: x[-1, 4] · W[4, 3] + b → Softmax. */
+export async function writeGraphModel(where: string, w: Float32Array, b: Float32Array): Promise<string> {
+  const dim = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size) })) });
+  const float = { type: 'DT_FLOAT' };
+  const json = {
+    format: 'graph-model',
+    generatedBy: 'hand-written test fixture',
+    convertedBy: null,
+    modelTopology: {
+      node: [
+        { name: 'x', op: 'Placeholder', attr: { dtype: float, shape: { shape: dim(-1, 4) } } },
+        { name: 'w', op: 'Const', attr: { dtype: float, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dim(4, 3) } } } },
+        { name: 'b', op: 'Const', attr: { dtype: float, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dim(3) } } } },
+        { name: 'mm', op: 'MatMul', input: ['x', 'w'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
+        { name: 'logits', op: 'BiasAdd', input: ['mm', 'b'], attr: { T: float } },
+        { name: 'probs', op: 'Softmax', input: ['logits'], attr: { T: float } },
+      ],
+      versions: { producer: 1 },
+    },
+    weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'w', shape: [4, 3], dtype: 'float32' }, { name: 'b', shape: [3], dtype: 'float32' }] }],
+  };
+  await mkdir(where, { recursive: true });
+  const bytes = new Float32Array(w.length + b.length);
+  bytes.set(w);
+  bytes.set(b, w.length);
+  await writeFile(path.join(where, 'weights.bin'), new Uint8Array(bytes.buffer));
+  await writeFile(path.join(where, 'model.json'), JSON.stringify(json));
+  return path.join(where, 'model.json');
+}
+

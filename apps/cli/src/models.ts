@@ -4,10 +4,11 @@ import { TStarError } from '@tstar/core';
 import { readArray, readLabels } from '@tstar/node';
 import { optionalString, required, UsageError, type OptionSpec, type Values } from './command.js';
 import type { Labelled } from './data.js';
+import { isTfjsModel, tfjsModelHead, tfjsModelLabelled } from './models-tfjs.js';
 import { progress } from './progress.js';
 
 export const MODEL_OPTION: Record<string, OptionSpec> = {
-  model: { type: 'string', value: 'FILE', help: 'an ONNX classifier: M and the class count are read off its graph (final Gemm/MatMul)' },
+  model: { type: 'string', value: 'FILE', help: 'an ONNX classifier (final Gemm/MatMul) or a tfjs model.json (last Dense / MatMul): M and the class count are read off it' },
 };
 
 export const CALIBRATE_MODEL_OPTIONS: Record<string, OptionSpec> = {
@@ -20,6 +21,10 @@ export const CALIBRATE_MODEL_OPTIONS: Record<string, OptionSpec> = {
 /** M and the class count read off the model's graph; E_MODEL when it has no Gemm/MatMul head to read them from. */
 export async function modelShape(values: Values): Promise<{ featureDim: number; numClasses: number | undefined; path: string }> {
   const path = required(values, 'model');
+  if (isTfjsModel(path)) {
+    const head = await tfjsModelHead(path);
+    return { featureDim: head.featureDim, numClasses: head.numClasses, path };
+  }
   const { readModelInfo } = await import('@tstar/ort/node');
   const info = await readModelInfo(path, { logitsOutput: optionalString(values, 'logits-output') });
   if (info.featureDim === undefined) {
@@ -34,6 +39,10 @@ export async function modelLabelled(values: Values): Promise<Labelled & { featur
   const inputsPath = optionalString(values, 'inputs');
   if (inputsPath === undefined) throw new UsageError('--model needs --inputs FILE (the batch to run the model on)');
   const labelsPath = required(values, 'labels');
+  if (isTfjsModel(model)) {
+    const data = await tfjsModelLabelled(model, inputsPath, labelsPath);
+    return { ...data, featureDim: data.head.featureDim };
+  }
   const { runModelLogits } = await import('@tstar/ort/node');
   const bar = progress(`running ${model}`);
   try {
@@ -51,6 +60,7 @@ export async function modelLabelled(values: Values): Promise<Labelled & { featur
 export async function writeCalibratedModel(values: Values, temperature: number): Promise<string> {
   const target = required(values, 'write-model');
   if (values.model === undefined) throw new UsageError('--write-model needs --model');
+  if (isTfjsModel(required(values, 'model'))) throw new UsageError('--write-model writes ONNX models only; for a tfjs model use @tstar/tfjs calibrateModel');
   const { writeTemperatureModel } = await import('@tstar/ort/node');
   await writeTemperatureModel(required(values, 'model'), target, { temperature, logitsOutput: optionalString(values, 'logits-output') });
   return target;

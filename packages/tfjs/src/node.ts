@@ -206,7 +206,7 @@ export async function modelLogits(modelJsonPath: string, inputs: { data: Float32
       for (let start = 0; start < inputs.shape[0]; start += batchSize) {
         const size = Math.min(batchSize, inputs.shape[0] - start);
         const slice = tf.slice(x, start, size);
-        const out = (await model.executeAsync(slice, head.logits)) as tf.Tensor;
+        const out = model.execute(slice, head.logits) as tf.Tensor;
         parts.push((await out.data()) as Float32Array);
         tf.dispose([slice, out]);
       }

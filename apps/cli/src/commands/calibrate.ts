@@ -75,7 +75,7 @@ function markdown(rows: Row[], files: Record<string, string>, meta: Meta, notes:
 export const calibrate: Command = {
   name: 'calibrate',
   summary: 'fit + eval + reliability and T-sweep SVGs + a markdown report, in one directory',
-  usage: 'tstar calibrate (--logits FILE | --model FILE.onnx --inputs FILE) --labels FILE [--feature-dim M] [--out-dir DIR] [--write-model FILE.onnx]',
+  usage: 'tstar calibrate (--logits FILE | --model FILE.onnx|model.json --inputs FILE) --labels FILE [--feature-dim M] [--out-dir DIR] [--write-model FILE.onnx]',
   options: {
     logits: { type: 'string', value: 'FILE', help: 'logits [n, classes] (required)' },
     labels: { type: 'string', value: 'FILE', help: 'integer labels [n] (required)' },
@@ -95,6 +95,7 @@ export const calibrate: Command = {
     '',
     'example: tstar calibrate --logits val_logits.npy --labels val_labels.npy --feature-dim 512 --out-dir report',
     '         tstar calibrate --model net.onnx --inputs val_x.npy --labels val_y.npy --write-model net-calibrated.onnx',
+    '         tstar calibrate --model tfjs-model/model.json --inputs val_x.npy --labels val_y.npy',
   ],
   async run(values, { json, stdout }) {
     const dir = optionalString(values, 'out-dir') ?? 'tstar-report';

@@ -7,7 +7,7 @@ import { MODEL_OPTION, modelShape } from '../models.js';
 export const estimate: Command = {
   name: 'estimate',
   summary: 'the analytical training temperature T̂* from the feature dimension (arXiv 2504.15594)',
-  usage: 'tstar estimate (--feature-dim M | --model FILE.onnx) [--num-classes N] [--csg X] [--alpha A --beta B --gamma G --delta D]',
+  usage: 'tstar estimate (--feature-dim M | --model FILE.onnx | --model model.json) [--num-classes N] [--csg X] [--alpha A --beta B --gamma G --delta D]',
   options: {
     'feature-dim': { type: 'string', value: 'M', help: 'width of the features entering the final linear layer (required)' },
     'num-classes': { type: 'string', value: 'N', help: 'number of classes; adds δ·ln N (δ defaults to 0)' },
@@ -22,6 +22,7 @@ export const estimate: Command = {
     '',
     'example: tstar estimate --feature-dim 512 --num-classes 100',
     '         tstar estimate --model classifier.onnx',
+    '         tstar estimate --model tfjs-model/model.json',
   ],
   async run(values, { json, stdout }) {
     const model = values.model === undefined ? undefined : await modelShape(values);

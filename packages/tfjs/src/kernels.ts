@@ -45,19 +45,25 @@ const softmaxKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return output(b, softmax(floats(op, b, logits), rowsCols(logits)), logits.shape);
 };
 
-const temperatureSoftmaxKernel: tf.KernelFunc = ({ inputs, backend }) => {
+/** A fixed T travels as an exact attribute; a trainable one as its float32 tensor. */
+function temperatureOf(op: string, b: HostBackend, inputs: tf.NamedTensorInfoMap, attrs: unknown): number {
+  const fixed = (attrs as { temperature?: number } | undefined)?.temperature;
+  return checkTemperature(op, typeof fixed === 'number' ? fixed : values(b, inputs.temperature as Info)[0]);
+}
+
+const temperatureSoftmaxKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const op = KERNELS.softmax;
   const x = inputs.x as Info;
   const b = host(backend);
-  const temperature = checkTemperature(op, values(b, inputs.temperature as Info)[0]);
+  const temperature = temperatureOf(op, b, inputs, attrs);
   return output(b, softmax(floats(op, b, x), rowsCols(x), { temperature }), x.shape);
 };
 
-const temperatureSoftmaxGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
+const temperatureSoftmaxGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const op = KERNELS.softmaxGrad;
   const y = inputs.y as Info;
   const b = host(backend);
-  const temperature = checkTemperature(op, values(b, inputs.temperature as Info)[0]);
+  const temperature = temperatureOf(op, b, inputs, attrs);
   return output(b, softmaxBackward(floats(op, b, y), floats(op, b, inputs.dy as Info), rowsCols(y), { temperature }), y.shape);
 };
 
@@ -86,12 +92,13 @@ const GRADIENTS: tf.GradConfig[] = [
     kernelName: KERNELS.softmax,
     inputsToSave: ['x', 'temperature'],
     outputsToSave: [true],
-    gradFunc: (dy, saved) => {
+    gradFunc: (dy, saved, attrs) => {
       const [x, t, y] = saved;
-      const dx = () => tf.engine().runKernel(KERNELS.softmaxGrad, { y, dy: dy as tf.Tensor, temperature: t }, {}) as tf.Tensor;
+      const dx = () => tf.engine().runKernel(KERNELS.softmaxGrad, { y, dy: dy as tf.Tensor, temperature: t }, attrs) as tf.Tensor;
+      const fixed = (attrs as { temperature?: number }).temperature;
       return {
         x: dx,
-        temperature: () => tf.tidy(() => temperatureGrad(dx(), x, t.dataSync()[0], t.shape)),
+        temperature: () => tf.tidy(() => temperatureGrad(dx(), x, typeof fixed === 'number' ? fixed : t.dataSync()[0], t.shape)),
       };
     },
   },

@@ -47,7 +47,9 @@ export function softmaxWithTemperature(x: tf.Tensor, temperature: number | tf.Te
   const path = route(KERNELS.softmax);
   if (path === 'composed') return tf.tidy(() => tf.softmax(tf.div(x, temperature)));
   if (path === 'kernel') {
-    return tf.tidy(() => tf.engine().runKernel(KERNELS.softmax, { x, temperature: typeof temperature === 'number' ? tf.scalar(temperature) : temperature }, {}) as tf.Tensor);
+    // A fixed T also rides as an exact attribute: its float32 tensor would round it (0.6 → 0.60000002).
+    const fixed = typeof temperature === 'number';
+    return tf.tidy(() => tf.engine().runKernel(KERNELS.softmax, { x, temperature: fixed ? tf.scalar(temperature) : temperature }, fixed ? { temperature } : {}) as tf.Tensor);
   }
   if (typeof temperature === 'number') {
     const f = tf.customGrad((input) => {

@@ -161,11 +161,12 @@ describe.each(HOST_BACKENDS)('TemperatureSoftmax on %s', (backend) => {
 
   it('runs on the registered tstar kernels after registerKernels(), same values, and restores on unregister', async () => {
     const x = mat(8, 10, 3);
-    const expected = coreSoftmax(x, [8, 10], { temperature: 2.5 });
+    // 0.6 is not a float32: a kernel reading T from a float32 tensor would drift from the core.
+    const expected = coreSoftmax(x, [8, 10], { temperature: 0.6 });
     const unregister = registerKernels();
     try {
       expect(registerKernels()).toBe(unregister); // idempotent
-      const layer = new TemperatureSoftmax({ temperature: 2.5 });
+      const layer = new TemperatureSoftmax({ temperature: 0.6 });
       await expectNoLeak(async () => {
         const xt = tf.tensor2d(x, [8, 10]);
         const profile = await tf.profile(() => layer.apply(xt) as tf.Tensor);
@@ -176,8 +177,16 @@ describe.each(HOST_BACKENDS)('TemperatureSoftmax on %s', (backend) => {
         // Gradients flow through the registered gradient.
         const wt = tf.tensor2d(weighted(8, 10), [8, 10]);
         const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(wt, layer.apply(v) as tf.Tensor)))(xt);
-        expectClose(g.dataSync(), ref.softmaxBackward(ref.softmax(x, 8, 10, 2.5), weighted(8, 10), 8, 10, 2.5), 2e-6, 1e-3);
-        tf.dispose([xt, y, wt, g]);
+        expectClose(g.dataSync(), ref.softmaxBackward(ref.softmax(x, 8, 10, 0.6), weighted(8, 10), 8, 10, 0.6), 2e-6, 1e-3);
+        // A learnable T through the registered gradient: dL/dT as finite differences say.
+        const learnable = new TemperatureSoftmax({ temperature: 1.3, learnable: true });
+        tf.dispose(learnable.apply(xt) as tf.Tensor);
+        const t = learnable.trainableWeights[0].read() as tf.Variable;
+        const dT = tf.variableGrads(() => tf.sum(tf.mul(wt, learnable.apply(xt) as tf.Tensor)) as tf.Scalar, [t]);
+        const fd = finiteDifferences(x, weighted(8, 10), 8, 10, 1.3).dT;
+        expect(Math.abs(dT.grads[t.name].dataSync()[0] - fd)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(fd)));
+        tf.dispose([xt, y, wt, g, dT.value, dT.grads[t.name]]);
+        learnable.dispose();
       });
     } finally {
       unregister();

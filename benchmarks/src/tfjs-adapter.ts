@@ -21,6 +21,7 @@ import { loadTfjs, tfContender, type TfBackend } from './lib/tfjs.js';
 const quick = process.argv.includes('--quick');
 const ROWS = 4096, FEATURES = 32, CLASSES = 10, WIDTH = 256, BATCH = 128;
 const ROUNDS = quick ? 2 : 5;
+const TSTAR = '@tstar/tfjs', COMPOSED = 'tfjs composed';
 
 type Tf = typeof TF;
 
@@ -111,6 +112,8 @@ async function inference(tf: Tf): Promise<CaseResult[]> {
   const [rows, cols, T] = [256, 1000, 3];
   const x = Float32Array.from(normals(rows * cols, 9, 0, 4));
   const expected = ref.softmax(x, rows, cols, T);
+  const labels = Int32Array.from({ length: rows }, (_, r) => r % cols);
+  const expectedGrad = ref.crossEntropyGrad(x, rows, cols, labels, { temperature: T }).grad;
   const options: HarnessOptions = quick
     ? { budgetMs: 300, rounds: 4, maxSamples: 400, minSamples: 3, warmupMs: 60, minWarmupCalls: 2, sampleTargetUs: 200 }
     : { budgetMs: 2000, rounds: 16, maxSamples: 4000, minSamples: 5, warmupMs: 250, minWarmupCalls: 3, sampleTargetUs: 200 };
@@ -126,10 +129,23 @@ async function inference(tf: Tf): Promise<CaseResult[]> {
       y.dispose();
       return data;
     };
-    const layerContender = { ...tfContender(tf, backend, read(() => layer.apply(input) as TF.Tensor)), name: 'TemperatureSoftmax' };
-    const composedContender = { ...tfContender(tf, backend, read(() => tf.tidy(() => tf.softmax(tf.div(input, T))))), name: 'tf.softmax(tf.div(x, T))' };
+    const layerContender = { ...tfContender(tf, backend, read(() => layer.apply(input) as TF.Tensor)), name: TSTAR };
+    const composedContender = { ...tfContender(tf, backend, read(() => tf.tidy(() => tf.softmax(tf.div(input, T))))), name: COMPOSED };
     results.push(await measure({ id: `softmax(x / 3) [256×1000], ${backend}`, group: 'inference', shape: '256×1000', contenders: [layerContender, composedContender], check: (out) => maxRelError(out, expected, 1e-6) }, options));
-    input.dispose();
+    // The loss alone: mean CE of x / T and its gradient, as model.fit's step asks for it.
+    const onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), cols).toFloat());
+    const ours = temperatureCrossEntropy(T);
+    const grad = (loss: (y: TF.Tensor, z: TF.Tensor) => TF.Tensor) => () => {
+      const { value, grad: g } = tf.valueAndGrad((z: TF.Tensor) => tf.mean(loss(onehot, z)) as TF.Scalar)(input2);
+      const data = g.dataSync() as Float32Array;
+      tf.dispose([value, g]);
+      return data;
+    };
+    const input2 = tf.tensor2d(x, [rows, cols]);
+    const lossOurs = { ...tfContender(tf, backend, grad(ours)), name: TSTAR };
+    const lossTheirs = { ...tfContender(tf, backend, grad((yy, z) => tf.losses.softmaxCrossEntropy(yy, tf.div(z, T), undefined, 0, tf.Reduction.NONE))), name: COMPOSED };
+    results.push(await measure({ id: `CE(x / 3) forward + gradient [256×1000], ${backend}`, group: 'loss', shape: '256×1000', contenders: [lossOurs, lossTheirs], check: (out) => maxRelError(out, expectedGrad, 1e-6) }, options));
+    tf.dispose([input, input2, onehot]);
   }
   return results;
 }
@@ -161,7 +177,11 @@ async function main(): Promise<void> {
     '|---|---:|---|---:|---:|',
     ...training.results.map((r) => `| ${r.name} | ${formatTime(r.medianMs * 1000)} | ${r.epochMs.map((t) => t.toFixed(0)).join(', ')} | ${r.name.startsWith('tfjs') ? '—' : formatRatio(epochRatio(r.backend, r.name.replace(/, (wasm|cpu)$/, '')))} | ${r.firstLoss.toFixed(6)} |`),
     '',
-    markdown(infer, ['TemperatureSoftmax'], ['## Temperature-softmax inference, tensor in → read back']).trim(),
+    markdown(infer, [TSTAR], [
+      '## Temperature softmax and the loss alone, tensor in → read back',
+      '',
+      `"${TSTAR}": the TemperatureSoftmax layer, and for the CE rows temperatureCrossEntropy; "${COMPOSED}": tf.softmax(tf.div(x, T)), and for the CE rows tf.losses.softmaxCrossEntropy(y, tf.div(x, T)).`,
+    ]).trim(),
     '',
     '## Notes',
     '',

@@ -85,9 +85,7 @@ export function findHead(op: string, topology: TopologyJson): Head {
       throw modelError(`${op}: no final Dense layer: the output comes from ${current.class_name} '${nameOf(current)}' (expected a Dense, optionally followed by a softmax)`);
     }
     tail.unshift(current);
-    const parent: string | undefined = sequential ? nameOf(layers[layers.indexOf(current) - 1] ?? current) : parentOf(current);
-    const next = parent === undefined || parent === nameOf(current) ? undefined : byName.get(parent);
-    current = next;
+    current = sequential ? layers[layers.indexOf(current) - 1] : byName.get(parentOf(current) ?? '');
   }
   if (!current) throw modelError(`${op}: no final Dense layer in model '${String((topology.config as { name?: string }).name ?? '')}'`);
   const activation = String(current.config.activation ?? 'linear');

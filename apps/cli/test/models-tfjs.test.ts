@@ -1,13 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { calibrationMetrics, fitTemperature, optimalTemperature } from '@tstar/core';
+import { calibrationMetrics, fitTemperature, init, optimalTemperature } from '@tstar/core';
 import { encodeNpy } from '@tstar/node';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rng } from '../../../packages/core/test/rng.js';
 import { nsfwjsArtifacts, writeGraphModel } from '../../../packages/tfjs/test/fixtures.js';
 import { tempDir, tstar } from './helpers.js';
 
 const dir = tempDir();
+// The expected values are computed here, in this process, with the core.
+beforeAll(() => init());
 
 /** x [n, 4] and labels for a linear 4 → 3 classifier x·W + b, with float64 logits computed here. */
 function problem(n: number): { x: Float32Array; w: Float32Array; b: Float32Array; logits: Float32Array; labels: Int32Array } {

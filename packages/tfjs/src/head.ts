@@ -1,6 +1,6 @@
 // The classification head of a LayersModel, read from its Keras-format JSON, and the rewrites of that JSON
 // this package makes: BatchNorm before the last Dense, the softmax split off the Dense into TemperatureSoftmax.
-import { modelError } from './compat.js';
+import { modelError } from './tensors.js';
 
 type Inbound = [string, number, number, Record<string, unknown>];
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, softmax, softmaxBackward, TStarError } from '@tstar/core';
-import { crossEntropyRowsGrad } from './compat.js';
-import { KERNELS, temperatureGrad, type CrossEntropyAttrs } from './ops.js';
+import { KERNELS, type CrossEntropyAttrs } from './ops.js';
 import { CORE_BACKENDS, checkTemperature, toTarget } from './tensors.js';
 
 /** What cpu and wasm backends share: host reads of a tensor's values and a write that makes a new one. */
@@ -59,12 +58,15 @@ const temperatureSoftmaxKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => 
   return output(b, softmax(floats(op, b, x), rowsCols(x), { temperature }), x.shape);
 };
 
+// Two outputs: dL/dx and dL/dT (the latter shaped like the temperature tensor).
 const temperatureSoftmaxGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const op = KERNELS.softmaxGrad;
   const y = inputs.y as Info;
   const b = host(backend);
   const temperature = temperatureOf(op, b, inputs, attrs);
-  return output(b, softmaxBackward(floats(op, b, y), floats(op, b, inputs.dy as Info), rowsCols(y), { temperature }), y.shape);
+  const { dx, dTemperature } = softmaxBackward(floats(op, b, y), floats(op, b, inputs.dy as Info), rowsCols(y), { temperature, x: floats(op, b, inputs.x as Info) });
+  const tShape = (inputs.temperature as Info).shape;
+  return [output(b, dx, y.shape), output(b, new Float32Array(1).fill(dTemperature), tShape)];
 };
 
 const crossEntropyKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
@@ -84,7 +86,10 @@ const crossEntropyGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const logits = inputs.logits as Info;
   const b = host(backend);
   const target = toTarget(op, values(b, inputs.labels as Info), sparse);
-  return output(b, crossEntropyRowsGrad(floats(op, b, logits), rowsCols(logits), target, temperature, labelSmoothing), logits.shape);
+  // The incoming gradient (one value per row) scales each row inside the core's pass.
+  const upstream = floats(op, b, inputs.dy as Info);
+  const { grad } = crossEntropy(floats(op, b, logits), rowsCols(logits), target, { temperature, labelSmoothing, reduction: 'none', grad: true, upstream });
+  return output(b, grad, logits.shape);
 };
 
 const GRADIENTS: tf.GradConfig[] = [
@@ -94,12 +99,8 @@ const GRADIENTS: tf.GradConfig[] = [
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
       const [x, t, y] = saved;
-      const dx = () => tf.engine().runKernel(KERNELS.softmaxGrad, { y, dy: dy as tf.Tensor, temperature: t }, attrs) as tf.Tensor;
-      const fixed = (attrs as { temperature?: number }).temperature;
-      return {
-        x: dx,
-        temperature: () => tf.tidy(() => temperatureGrad(dx(), x, typeof fixed === 'number' ? fixed : t.dataSync()[0], t.shape)),
-      };
+      const grads = (i: number) => () => tf.tidy(() => (tf.engine().runKernel(KERNELS.softmaxGrad, { y, dy: dy as tf.Tensor, x, temperature: t }, attrs) as tf.Tensor[])[i]);
+      return { x: grads(0), temperature: grads(1) };
     },
   },
   {
@@ -108,8 +109,7 @@ const GRADIENTS: tf.GradConfig[] = [
     gradFunc: (dy, saved, attrs) => {
       const [logits, labels] = saved;
       return {
-        // Rows scaled by the upstream gradient with a tf op until the core's `upstream` option lands (issue 14).
-        logits: () => tf.tidy(() => tf.mul(tf.engine().runKernel(KERNELS.crossEntropyGrad, { logits, labels }, attrs) as tf.Tensor, tf.reshape(dy as tf.Tensor, [-1, 1]))),
+        logits: () => tf.engine().runKernel(KERNELS.crossEntropyGrad, { logits, labels, dy: dy as tf.Tensor }, attrs) as tf.Tensor,
         labels: () => tf.zerosLike(labels),
       };
     },
@@ -133,7 +133,7 @@ let registered: (() => void) | undefined;
  * `tf.profile`). Other backends (webgl, webgpu, …) are left alone: there the layer and loss compose tf ops and
  * keep data on the GPU. Explicit by design: importing this package registers no kernel. Idempotent; call the
  * returned function to restore tfjs' own Softmax and remove the rest.
- * Registered kernels follow the core's contract: NaN, +Infinity or an all −Infinity row throw a TStarError
+ * Registered kernels follow the core's contract: NaN or +Infinity (E_NONFINITE) and an all −Infinity row (E_MASKED) throw
  * (tfjs' Softmax would return NaN), and `Softmax` supports the last axis only (as `tf.softmax` does).
  * @throws {TStarError} from a registered kernel, at the op that runs it
  * @example const unregister = registerKernels(); tf.softmax(x); unregister();

@@ -22,7 +22,7 @@ export type TemperatureLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
  * composes tf ops. Labels get a zero gradient.
  * @throws {TStarError} E_TEMPERATURE, E_ARGUMENT (labelSmoothing outside [0, 1], sparse not boolean) at once;
  * at call: E_SHAPE (logits not [batch, classes], labels of the wrong shape), E_DTYPE, E_LABEL (a label not an
- * integer in [0, classes) — checked on cpu/wasm), E_NONFINITE
+ * integer in [0, classes) — checked on cpu/wasm), E_NONFINITE, E_MASKED
  * @example model.compile({ optimizer: 'adam', loss: temperatureCrossEntropy(4.2, { sparse: true }) })
  */
 export function temperatureCrossEntropy(temperature: number, options: TemperatureCrossEntropyOptions = {}): TemperatureLoss {

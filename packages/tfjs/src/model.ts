@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { cumulativeSpectralGradient, TStarError, type CalibrationMetrics, type CsgOptions, type CsgResult, type OptimalTemperature, type TemperatureCoefficients, type TemperatureFit } from '@tstar/core';
-import { autoTemperature, calibrationMetrics, fitTemperature } from './compat.js';
+import { calibrationMetrics, cumulativeSpectralGradient, fitTemperature, resolveTemperature, TStarError, type CalibrationMetrics, type CsgOptions, type CsgResult, type FitTemperatureOptions, type OptimalTemperature, type TemperatureCoefficients, type TemperatureFit, type TStarWarning } from '@tstar/core';
 import { findHead, rewriteHead, type Head, type HeadRewrite, type TopologyJson } from './head.js';
 import { TemperatureSoftmax } from './temperature-softmax.js';
 import { checkModel, checkTensor, toLabels } from './tensors.js';
@@ -117,6 +116,8 @@ export interface OptimalTemperatureModel {
     optimal: OptimalTemperature;
     /** The CSG computation, when features and labels were given. */
     csg?: CsgResult;
+    /** The core's warnings (`W_CLIPPED` when T̂* was raised to its floor, e.g. M ≤ 42). */
+    warnings: TStarWarning[];
   };
 }
 
@@ -145,13 +146,14 @@ export async function withOptimalTemperature(model: tf.LayersModel, options: Wit
     const labels = await labelsOf(op, options.labels);
     csg = cumulativeSpectralGradient((await features.data()) as Float32Array, features.shape as [number, number], labels, options.csgOptions);
   }
-  const optimal = autoTemperature({ featureDim, numClasses: numClasses >= 2 ? numClasses : undefined, csg: options.csg ?? csg?.csg, coefficients: options.coefficients });
-  const built = await rebuild(model, head, { output: optimal.temperature });
+  const resolved = resolveTemperature('auto', { featureDim, numClasses: numClasses >= 2 ? numClasses : undefined, csg: options.csg ?? csg?.csg, coefficients: options.coefficients });
+  const optimal = resolved.optimal as OptimalTemperature;
+  const built = await rebuild(model, head, { output: resolved.temperature });
   return {
     model: built.model,
     logits: shareLogits(built.model, head.dense),
-    temperature: optimal.temperature,
-    details: { featureDim, numClasses, optimal, csg },
+    temperature: resolved.temperature,
+    details: { featureDim, numClasses, optimal, csg, warnings: resolved.warnings },
   };
 }
 
@@ -161,8 +163,8 @@ export interface CalibrateModelOptions {
   batchSize?: number;
   /** Equal-width confidence bins of the metrics. Default 15. */
   binCount?: number;
-  /** Passed to the core's fitTemperature. */
-  fit?: { initialTemperature?: number; tolerance?: number; maxEvaluations?: number };
+  /** Passed to the core's fitTemperature (`initialTemperature`, `tolerance`, `maxEvaluations`). */
+  fit?: FitTemperatureOptions;
 }
 
 /** The result of {@link calibrateModel}. */

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TStarError } from '@tstar/core';
-import { modelError } from './compat.js';
+import { modelError } from './tensors.js';
 import { findHead, type TopologyJson } from './head.js';
 import { logitsModel } from './model.js';
 import './temperature-softmax.js';

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, softmax, softmaxBackward, TStarError } from '@tstar/core';
-import { crossEntropyRowsGrad } from './compat.js';
 import { checkTargetShape, checkTemperature, checkTensor, matrixShape, onCoreBackend, toTarget } from './tensors.js';
 
 /** Names of the kernels {@link registerKernels} adds for the cpu and wasm backends. */
@@ -62,28 +61,20 @@ export function softmaxWithTemperature(x: tf.Tensor, temperature: number | tf.Te
     });
     return f(x);
   }
-  const f = tf.customGrad((input, tInput, save) => {
+  const f = tf.customGrad((input, tInput) => {
     const t = input as tf.Tensor, tT = tInput as tf.Tensor;
     const T = temperatureValue(op, tT);
-    const y = softmax(t.dataSync() as Float32Array, shape, { temperature: T });
-    (save as tf.GradSaveFunc)([t]);
+    const data = t.dataSync() as Float32Array;
+    const y = softmax(data, shape, { temperature: T });
     return {
       value: tf.tensor(y, t.shape, 'float32'),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dx = tf.tensor(softmaxBackward(y, dy.dataSync() as Float32Array, shape, { temperature: T }), t.shape, 'float32');
-        return [dx, temperatureGrad(dx, saved[0], T, tT.shape)];
+      gradFunc: (dy: tf.Tensor) => {
+        const { dx, dTemperature } = softmaxBackward(y, dy.dataSync() as Float32Array, shape, { temperature: T, x: data });
+        return [tf.tensor(dx, t.shape, 'float32'), tf.fill(tT.shape, dTemperature)];
       },
     };
   });
   return f(x, temperature);
-}
-
-/**
- * dL/dT of any loss of x / T from its dL/dx: −Σ dx ⊙ x / T, composed in tf ops: the core's softmaxBackward does
- * not return dL/dT yet (asked for in REQUESTS.md).
- */
-export function temperatureGrad(dx: tf.Tensor, x: tf.Tensor, temperature: number, shape: number[]): tf.Tensor {
-  return tf.tidy(() => tf.reshape(tf.div(tf.neg(tf.sum(tf.mul(dx, x))), temperature), shape));
 }
 
 /**
@@ -110,9 +101,9 @@ export function temperatureCrossEntropyRows(labels: tf.Tensor, logits: tf.Tensor
     return {
       value: tf.tensor1d(loss, 'float32'),
       gradFunc: (dy: tf.Tensor) => {
-        const grad = crossEntropyRowsGrad(data, shape, target, temperature, labelSmoothing);
-        // Until the core's `upstream` option lands (issue 14) the rows are scaled here, by a tf op.
-        return [tf.zerosLike(y), tf.mul(tf.tensor2d(grad, shape), tf.reshape(dy, [rows, 1]))];
+        // The incoming gradient (one value per row) scales each row inside the core's pass.
+        const { grad } = crossEntropy(data, shape, target, { temperature, labelSmoothing, reduction: 'none', grad: true, upstream: dy.dataSync() as Float32Array });
+        return [tf.zerosLike(y), tf.tensor2d(grad, shape)];
       },
     };
   });

@@ -19,7 +19,7 @@ export interface TemperatureSoftmaxArgs extends LayerArgs {
  * package before loading). On the cpu and wasm backends the values and gradients come from @tstar/core; on
  * webgl / webgpu the layer is `tf.softmax(tf.div(x, T))` and keeps data on the GPU. With `learnable: true`, T is a
  * weight trained by dL/dT (a step that drives T to ≤ 0 throws E_TEMPERATURE on cpu/wasm).
- * @throws {TStarError} E_TEMPERATURE (T not finite or ≤ 0), E_DTYPE (a non-float32 input), E_NONFINITE at call
+ * @throws {TStarError} E_TEMPERATURE (T not finite or ≤ 0), E_DTYPE (a non-float32 input), E_NONFINITE, E_MASKED at call
  * @example tf.sequential({ layers: [tf.layers.dense({ units: 10, inputShape: [64] }), new TemperatureSoftmax({ temperature: 1.5 })] })
  */
 export class TemperatureSoftmax extends tf.layers.Layer {

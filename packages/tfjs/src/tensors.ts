@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { TStarError } from '@tstar/core';
-import { modelError } from './compat.js';
+import { checkTemperature as coreCheckTemperature, typeName } from '@tstar/core/validate';
+
+/** Not a usable model (no recognisable head, unreadable, built by another tfjs copy). */
+export function modelError(message: string): TStarError {
+  return new TStarError('E_MODEL', message);
+}
 
 /** The backends whose numbers come from @tstar/core (their tensors live in host or wasm memory: reading is a copy). */
 export const CORE_BACKENDS: readonly string[] = ['cpu', 'wasm'];
@@ -8,12 +13,6 @@ export const CORE_BACKENDS: readonly string[] = ['cpu', 'wasm'];
 /** Whether the active backend reads its tensors on the host, so the adapter hands them to the core. */
 export function onCoreBackend(): boolean {
   return CORE_BACKENDS.includes(tf.getBackend());
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  return (value as object).constructor?.name ?? 'object';
 }
 
 /** A tf.Tensor of this package's tfjs, or a TStarError naming what arrived (another tfjs copy included). */
@@ -44,12 +43,9 @@ export function matrixShape(op: string, name: string, x: tf.Tensor, rank?: numbe
   return [x.size / cols, cols];
 }
 
-/** A temperature given as a number: finite and > 0. */
+/** A temperature given as a number, checked where the core checks it (also on GPU backends, which skip the core). */
 export function checkTemperature(op: string, temperature: unknown): number {
-  if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0) {
-    throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a finite number > 0, got ${String(temperature)}`);
-  }
-  return temperature;
+  return coreCheckTemperature(op, temperature);
 }
 
 /**

@@ -145,15 +145,18 @@ describe.each(HOST_BACKENDS)('TemperatureSoftmax on %s', (backend) => {
     }
   });
 
-  it('rejects T ≤ 0 or non-finite with E_TEMPERATURE, a non-float input with E_DTYPE, NaN with E_NONFINITE — leaking nothing', async () => {
-    for (const temperature of [0, -1, NaN, Infinity, '2' as unknown as number]) {
-      await expectNoLeak(() => expectCode(() => new TemperatureSoftmax({ temperature }), 'E_TEMPERATURE', /temperature must be a finite number > 0/));
+  it('rejects T ≤ 0, non-finite or below 1/FLT_MAX with E_TEMPERATURE, a non-float input with E_DTYPE, NaN with E_NONFINITE, an all −Infinity row with E_MASKED — leaking nothing', async () => {
+    for (const temperature of [0, -1, 1e-40, NaN, Infinity, '2' as unknown as number]) {
+      await expectNoLeak(() => expectCode(() => new TemperatureSoftmax({ temperature }), 'E_TEMPERATURE', /temperature must be a finite number/));
     }
     const layer = new TemperatureSoftmax({ temperature: 2 });
     const ints = tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32');
     const nan = tf.tensor2d([1, NaN, 3, 4], [2, 2]);
     await expectNoLeak(() => expectCode(() => layer.apply(ints), 'E_DTYPE', /float32/));
     await expectNoLeak(() => expectCode(() => layer.apply(nan), 'E_NONFINITE'));
+    const masked = tf.tensor2d([1, 2, -Infinity, -Infinity], [2, 2]);
+    await expectNoLeak(() => expectCode(() => layer.apply(masked), 'E_MASKED', /row 1/));
+    masked.dispose();
     await expectNoLeak(() => expectCode(() => softmaxWithTemperature(nan, 0), 'E_TEMPERATURE'));
     await expectNoLeak(() => expectCode(() => softmaxWithTemperature([1, 2] as unknown as tf.Tensor, 1), 'E_DTYPE', /tf.Tensor/));
     tf.dispose([ints, nan]);

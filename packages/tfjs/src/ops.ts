@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, softmax, softmaxBackward, TStarError } from '@tstar/core';
 import { checkTargetShape, checkTemperature, checkTensor, matrixShape, onCoreBackend, toTarget } from './tensors.js';
 
-/** Names of the kernels {@link registerKernels} adds for the cpu and wasm backends. */
+/**
+ * Names of the kernels {@link registerKernels} adds for the cpu and wasm backends (besides tfjs' own `Softmax`).
+ * @example tf.getKernel(KERNELS.softmax, 'wasm') !== undefined // registered?
+ */
 export const KERNELS = {
   softmax: 'TStarSoftmax',
   softmaxGrad: 'TStarSoftmaxGrad',
@@ -31,8 +34,12 @@ function temperatureValue(op: string, t: tf.Tensor): number {
 }
 
 /**
- * softmax(x / T) over the last axis. `temperature` is a number, or a scalar tensor (a trainable variable) that
- * receives dL/dT. On cpu and wasm the values come from @tstar/core; elsewhere from tf.softmax(tf.div(x, T)).
+ * softmax(x / T) over the last axis: the op behind {@link TemperatureSoftmax}. `temperature` is a number, or a
+ * one-element tensor (a trainable variable) that receives dL/dT. On cpu and wasm the values and gradients come
+ * from @tstar/core (through registered kernels after registerKernels()); elsewhere from tf.softmax(tf.div(x, T)).
+ * @throws {TStarError} E_TEMPERATURE, E_DTYPE (x not a float32 tf.Tensor), E_SHAPE (a scalar x, a temperature
+ * tensor of several values), E_ARGUMENT (a tensor of another tfjs copy); on cpu/wasm E_NONFINITE, E_MASKED
+ * @example const p = softmaxWithTemperature(logits, 2.5);
  */
 export function softmaxWithTemperature(x: tf.Tensor, temperature: number | tf.Tensor): tf.Tensor {
   const op = 'TemperatureSoftmax';

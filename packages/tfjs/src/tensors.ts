@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TStarError } from '@tstar/core';
-import { checkTemperature as coreCheckTemperature, typeName } from '@tstar/core/validate';
+import { checkTemperature, typeName } from '@tstar/core/validate';
 
 /** Not a usable model (no recognisable head, unreadable, built by another tfjs copy). */
 export function modelError(message: string): TStarError {
@@ -43,10 +43,8 @@ export function matrixShape(op: string, name: string, x: tf.Tensor, rank?: numbe
   return [x.size / cols, cols];
 }
 
-/** A temperature given as a number, checked where the core checks it (also on GPU backends, which skip the core). */
-export function checkTemperature(op: string, temperature: unknown): number {
-  return coreCheckTemperature(op, temperature);
-}
+// The core's own temperature check, also run on GPU backends (which never reach the core).
+export { checkTemperature };
 
 /**
  * Integer class labels from host values, checked to be integers (tfjs carries labels as float32); the range

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '@tstar/core';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KERNELS, registerKernels, temperatureCrossEntropy } from '../src/index.js';
 import { composedCrossEntropy } from '../src/ops.js';
@@ -148,6 +149,23 @@ describe.each(HOST_BACKENDS)('temperatureCrossEntropy on %s', (backend) => {
       await expectNoLeak(() => expectCode(() => tf.tidy(() => fn() as tf.Tensor), code, message));
     }
     z.dispose();
+  });
+
+  it('matches the float64 reference on random shapes, temperatures and smoothing, and the core bit for bit (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }), fc.integer({ min: 2, max: 30 }), fc.double({ min: 0.1, max: 30, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (rows, cols, T, smoothing, seed) => {
+          const x = mat(rows, cols, seed, -20, 20), y = labels(rows, cols, seed + 1);
+          const out = tf.tidy(() => temperatureCrossEntropy(T, { sparse: true, labelSmoothing: smoothing })(tf.tensor1d(y, 'int32'), tf.tensor2d(x, [rows, cols])));
+          const values = out.dataSync();
+          out.dispose();
+          expectClose(values, ref.crossEntropyLoss(x, rows, cols, y, { temperature: T, labelSmoothing: smoothing }).rowLoss, 1e-5, 1e-5);
+          expect(Array.from(values)).toEqual(Array.from(crossEntropy(x, [rows, cols], y, { temperature: T, labelSmoothing: smoothing, reduction: 'none' }).loss));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('trains a logits model with model.fit (the loss reaches tfjs through compile)', async () => {

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { softmax as coreSoftmax } from '@tstar/core';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KERNELS, registerKernels, softmaxWithTemperature, TemperatureSoftmax } from '../src/index.js';
-import { expectClose, expectCode, expectNoLeak, HOST_BACKENDS, mat, ref, rng, useBackend } from './helpers.js';
+import { expectClose, expectCode, expectNoLeak, HOST_BACKENDS, mat, ref, useBackend } from './helpers.js';
 
 const SHAPES: Array<[number, number]> = [[1, 1], [3, 5], [8, 10], [4, 33]];
 const TEMPERATURES = [0.5, 1, 3.7];
@@ -198,15 +199,21 @@ describe.each(HOST_BACKENDS)('TemperatureSoftmax on %s', (backend) => {
     expect(tf.getKernel('Softmax', backend)).toBeDefined();
   });
 
-  it('agrees with the reference on random shapes and temperatures (property, 1e-5 relative)', () => {
-    const r = rng(4242);
-    for (let k = 0; k < 40; k++) {
-      const rows = 1 + Math.floor(r() * 6), cols = 1 + Math.floor(r() * 40), T = 0.2 + r() * 20;
-      const x = mat(rows, cols, 1000 + k, -30, 30);
-      const y = tf.tidy(() => new TemperatureSoftmax({ temperature: T }).apply(tf.tensor2d(x, [rows, cols])) as tf.Tensor);
-      expectClose(y.dataSync(), ref.softmax(x, rows, cols, T), 1e-5, 1e-20);
-      y.dispose();
-    }
+  it('agrees with the float64 reference and the core on random shapes, values and temperatures (fast-check, 1e-5)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.double({ min: 0.05, max: 50, noNaN: true }), fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (rows, cols, T, seed) => {
+          const x = mat(rows, cols, seed, -30, 30);
+          const y = tf.tidy(() => new TemperatureSoftmax({ temperature: T }).apply(tf.tensor2d(x, [rows, cols])) as tf.Tensor);
+          const values = y.dataSync();
+          y.dispose();
+          expectClose(values, ref.softmax(x, rows, cols, T), 1e-5, 1e-20);
+          expect(Array.from(values)).toEqual(Array.from(coreSoftmax(x, [rows, cols], { temperature: T })));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

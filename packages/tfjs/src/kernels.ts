@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, softmax, softmaxBackward, TStarError } from '@tstar/core';
 import { KERNELS, type CrossEntropyAttrs } from './ops.js';
-import { CORE_BACKENDS, checkTemperature, toTarget } from './tensors.js';
+import { CORE_BACKENDS, checkTemperature, hostFloats, toTarget } from './tensors.js';
 
 /** What cpu and wasm backends share: host reads of a tensor's values and a write that makes a new one. */
 interface HostBackend {
@@ -20,9 +20,8 @@ function values(backend: HostBackend, info: Info): Float32Array | Int32Array {
 }
 
 function floats(op: string, backend: HostBackend, info: Info): Float32Array {
-  const v = values(backend, info);
-  if (!(v instanceof Float32Array)) throw new TStarError('E_DTYPE', `${op}: expected float32 values, got ${info.dtype}`);
-  return v;
+  if (info.dtype !== 'float32') throw new TStarError('E_DTYPE', `${op}: expected a float32 tensor, got ${info.dtype}`);
+  return hostFloats(values(backend, info));
 }
 
 function output(backend: HostBackend, data: Float32Array, shape: number[]): Info {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, softmax, softmaxBackward, TStarError } from '@tstar/core';
-import { checkTargetShape, checkTemperature, checkTensor, matrixShape, onCoreBackend, toTarget } from './tensors.js';
+import { checkTargetShape, checkTemperature, checkTensor, floatData, matrixShape, onCoreBackend, toTarget } from './tensors.js';
 
 /**
  * Names of the kernels {@link registerKernels} adds for the cpu and wasm backends (besides tfjs' own `Softmax`).
@@ -60,10 +60,10 @@ export function softmaxWithTemperature(x: tf.Tensor, temperature: number | tf.Te
   if (typeof temperature === 'number') {
     const f = tf.customGrad((input) => {
       const t = input as tf.Tensor;
-      const y = softmax(t.dataSync() as Float32Array, shape, { temperature });
+      const y = softmax(floatData(t), shape, { temperature });
       return {
         value: tf.tensor(y, t.shape, 'float32'),
-        gradFunc: (dy: tf.Tensor) => tf.tensor(softmaxBackward(y, dy.dataSync() as Float32Array, shape, { temperature }), t.shape, 'float32'),
+        gradFunc: (dy: tf.Tensor) => tf.tensor(softmaxBackward(y, floatData(dy), shape, { temperature }), t.shape, 'float32'),
       };
     });
     return f(x);
@@ -71,12 +71,12 @@ export function softmaxWithTemperature(x: tf.Tensor, temperature: number | tf.Te
   const f = tf.customGrad((input, tInput) => {
     const t = input as tf.Tensor, tT = tInput as tf.Tensor;
     const T = temperatureValue(op, tT);
-    const data = t.dataSync() as Float32Array;
+    const data = floatData(t);
     const y = softmax(data, shape, { temperature: T });
     return {
       value: tf.tensor(y, t.shape, 'float32'),
       gradFunc: (dy: tf.Tensor) => {
-        const { dx, dTemperature } = softmaxBackward(y, dy.dataSync() as Float32Array, shape, { temperature: T, x: data });
+        const { dx, dTemperature } = softmaxBackward(y, floatData(dy), shape, { temperature: T, x: data });
         return [tf.tensor(dx, t.shape, 'float32'), tf.fill(tT.shape, dTemperature)];
       },
     };
@@ -102,14 +102,14 @@ export function temperatureCrossEntropyRows(labels: tf.Tensor, logits: tf.Tensor
   const { temperature, labelSmoothing, sparse } = attrs;
   const f = tf.customGrad((labelsInput, logitsInput) => {
     const y = labelsInput as tf.Tensor, z = logitsInput as tf.Tensor;
-    const data = z.dataSync() as Float32Array;
+    const data = floatData(z);
     const target = toTarget(op, y.dataSync(), sparse);
     const { loss } = crossEntropy(data, shape, target, { temperature, labelSmoothing, reduction: 'none' });
     return {
       value: tf.tensor1d(loss, 'float32'),
       gradFunc: (dy: tf.Tensor) => {
         // The incoming gradient (one value per row) scales each row inside the core's pass.
-        const { grad } = crossEntropy(data, shape, target, { temperature, labelSmoothing, reduction: 'none', grad: true, upstream: dy.dataSync() as Float32Array });
+        const { grad } = crossEntropy(data, shape, target, { temperature, labelSmoothing, reduction: 'none', grad: true, upstream: floatData(dy) });
         return [tf.zerosLike(y), tf.tensor2d(grad, shape)];
       },
     };

@@ -72,9 +72,22 @@ export function checkTargetShape(op: string, target: readonly number[], rows: nu
   }
 }
 
+/**
+ * A float32 tensor's host values as a Float32Array. tfjs' cpu backend casts int32 → float32 by metadata only, so
+ * a float32 tensor (e.g. `tf.oneHot(…).toFloat()`) may hold an Int32Array: that one is converted.
+ */
+export function hostFloats(values: unknown): Float32Array {
+  if (values instanceof Float32Array) return values;
+  if (values instanceof Int32Array || values instanceof Uint8Array) return Float32Array.from(values);
+  throw new TStarError('E_DTYPE', `expected float32 tensor values, got ${typeName(values)}`);
+}
+
+/** Host values of a float32 tensor (see {@link hostFloats}). */
+export function floatData(t: tf.Tensor): Float32Array {
+  return hostFloats(t.dataSync());
+}
+
 /** The core's target from host label values: Int32 labels when sparse, the Float32 matrix otherwise. */
 export function toTarget(op: string, values: ArrayLike<number>, sparse: boolean): Int32Array | Float32Array {
-  if (sparse) return toLabels(op, values);
-  if (values instanceof Float32Array) return values;
-  throw new TStarError('E_DTYPE', `${op}: one-hot or soft targets must be float32, got ${typeName(values)}`);
+  return sparse ? toLabels(op, values) : hostFloats(values);
 }

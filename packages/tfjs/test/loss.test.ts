@@ -80,6 +80,22 @@ describe.each(HOST_BACKENDS)('temperatureCrossEntropy on %s', (backend) => {
     }
   });
 
+  it('takes float32 tensors whose host data is int32 (the cpu backend casts int32 → float32 by metadata only)', async () => {
+    const [rows, cols, T] = [5, 4, 1.5];
+    const y = labels(rows, cols, 12);
+    const xi = Int32Array.from(mat(rows, cols, 11), (v) => Math.round(v));
+    const expected = ref.crossEntropyLoss(Float32Array.from(xi), rows, cols, y, { temperature: T }).rowLoss;
+    await expectNoLeak(() => {
+      const out = tf.tidy(() => {
+        const onehot = tf.oneHot(tf.tensor1d(y, 'int32'), cols).toFloat();
+        const logits = tf.tensor2d(xi, [rows, cols], 'int32').toFloat();
+        return temperatureCrossEntropy(T)(onehot, logits);
+      });
+      expectClose(out.dataSync(), expected, 2e-6, 1e-6);
+      out.dispose();
+    });
+  });
+
   it('scales dL/dlogits by the incoming gradient (sample weights: row r scaled by w_r)', async () => {
     const [rows, cols, T] = [6, 4, 2];
     const x = mat(rows, cols, 77);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, softmax, softmaxBackward, TStarError } from '@tstar/core';
 import { KERNELS, type CrossEntropyAttrs } from './ops.js';
-import { CORE_BACKENDS, checkTemperature, hostFloats, toTarget } from './tensors.js';
+import { CORE_BACKENDS, checkTemperature, hostFloats, intoWasmHeap, toTarget } from './tensors.js';
 
 /** What cpu and wasm backends share: host reads of a tensor's values and a write that makes a new one. */
 interface HostBackend {
@@ -28,6 +28,13 @@ function output(backend: HostBackend, data: Float32Array, shape: number[]): Info
   return { dataId: backend.write(data, shape, 'float32'), shape, dtype: 'float32' };
 }
 
+/** softmax(x / T) into a new tensor: on tfjs' wasm heap directly when the backend is wasm. */
+function softmaxOutput(op: string, b: HostBackend, x: Info, temperature: number): Info {
+  const shape = rowsCols(x);
+  return intoWasmHeap(b, x, (input, out) => softmax(input, shape, { temperature, out }))
+    ?? output(b, softmax(floats(op, b, x), shape, { temperature }), x.shape);
+}
+
 function rowsCols(info: Info): [number, number] {
   const cols = info.shape[info.shape.length - 1] ?? 1;
   return [info.shape.reduce((a, b) => a * b, 1) / cols, cols];
@@ -40,7 +47,7 @@ const softmaxKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const dim = (attrs as { dim?: number }).dim ?? -1;
   if (dim !== -1 && dim !== logits.shape.length - 1) throw new TStarError('E_ARGUMENT', `${op}: only the last axis is supported, got dim ${dim}`);
   const b = host(backend);
-  return output(b, softmax(floats(op, b, logits), rowsCols(logits)), logits.shape);
+  return softmaxOutput(op, b, logits, 1);
 };
 
 /** A fixed T travels as an exact attribute; a trainable one as its float32 tensor. */
@@ -54,7 +61,7 @@ const temperatureSoftmaxKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => 
   const x = inputs.x as Info;
   const b = host(backend);
   const temperature = temperatureOf(op, b, inputs, attrs);
-  return output(b, softmax(floats(op, b, x), rowsCols(x), { temperature }), x.shape);
+  return softmaxOutput(op, b, x, temperature);
 };
 
 // Two outputs: dL/dx and dL/dT (the latter shaped like the temperature tensor).

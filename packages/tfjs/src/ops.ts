@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, softmax, softmaxBackward, TStarError } from '@tstar/core';
-import { checkTargetShape, checkTemperature, checkTensor, floatData, matrixShape, onCoreBackend, toTarget } from './tensors.js';
+import { checkTargetShape, checkTemperature, checkTensor, floatData, intoWasmHeap, matrixShape, onCoreBackend, toTarget } from './tensors.js';
 
 /**
  * Names of the kernels {@link registerKernels} adds for the cpu and wasm backends (besides tfjs' own `Softmax`).
@@ -58,12 +58,14 @@ export function softmaxWithTemperature(x: tf.Tensor, temperature: number | tf.Te
     return tf.tidy(() => tf.engine().runKernel(KERNELS.softmax, { x, temperature: fixed ? tf.scalar(temperature) : temperature }, fixed ? { temperature } : {}) as tf.Tensor);
   }
   if (typeof temperature === 'number') {
-    const f = tf.customGrad((input) => {
+    const f = tf.customGrad((input, save) => {
       const t = input as tf.Tensor;
-      const y = softmax(floatData(t), shape, { temperature });
+      const info = intoWasmHeap(tf.backend(), t, (data, out) => softmax(data, shape, { temperature, out }));
+      const value = info ? tf.engine().makeTensorFromTensorInfo(info) : tf.tensor(softmax(floatData(t), shape, { temperature }), t.shape, 'float32');
+      (save as tf.GradSaveFunc)([value]);
       return {
-        value: tf.tensor(y, t.shape, 'float32'),
-        gradFunc: (dy: tf.Tensor) => tf.tensor(softmaxBackward(y, floatData(dy), shape, { temperature }), t.shape, 'float32'),
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tensor(softmaxBackward(floatData(saved[0]), floatData(dy), shape, { temperature }), t.shape, 'float32'),
       };
     });
     return f(x);

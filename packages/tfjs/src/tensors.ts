@@ -91,3 +91,34 @@ export function floatData(t: tf.Tensor): Float32Array {
 export function toTarget(op: string, values: ArrayLike<number>, sparse: boolean): Int32Array | Float32Array {
   return sparse ? toLabels(op, values) : hostFloats(values);
 }
+
+/** tfjs-wasm's heap access: outputs allocated in its memory and typed views onto any tensor's data. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+function wasmHeap(backend: unknown): WasmHeap | undefined {
+  const b = backend as Partial<WasmHeap> | null;
+  return b && typeof b.typedArrayFromHeap === 'function' && typeof b.makeOutput === 'function' ? (b as WasmHeap) : undefined;
+}
+
+/**
+ * Runs `fill(input, out)` on tfjs-wasm's own memory when `backend` is the wasm backend: `input` is a view of x's
+ * data and `out` of a fresh output there, so the core reads and writes tfjs' heap directly (no copy out to a
+ * JS array and back). Returns undefined on other backends. The output is freed if `fill` throws.
+ */
+export function intoWasmHeap(backend: unknown, x: tf.TensorInfo, fill: (input: Float32Array, out: Float32Array) => void): tf.TensorInfo | undefined {
+  const heap = wasmHeap(backend);
+  if (!heap || x.dtype !== 'float32') return undefined;
+  const out = heap.makeOutput([...x.shape], 'float32');
+  try {
+    // Views only after the allocation, which may grow (and so detach) the heap.
+    fill(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(out));
+  } catch (error) {
+    heap.disposeData(out.dataId, true);
+    throw error;
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import { rng } from '../../../packages/core/test/rng.js';
+import { rng } from './rng.js';
 
 export { rng };
 

@@ -88,9 +88,17 @@ export async function measure(targets: Target[], options: MeasureOptions): Promi
         if (ms > options.slowCallMs) break;
       }
       // Later warm-up calls estimate the steady state (the first ones include JIT and set-up).
-      const estimateMs = Math.max(median(warm.slice(Math.floor(warm.length / 2))), 1e-5);
-      const calls = Math.max(1, Math.ceil(options.sampleTargetMs / estimateMs));
+      let estimateMs = Math.max(median(warm.slice(Math.floor(warm.length / 2))), 1e-5);
+      let calls = Math.max(1, Math.ceil(options.sampleTargetMs / estimateMs));
       const slow = estimateMs > options.slowCallMs;
+      // Grow the batch until one sample really lasts about sampleTargetMs: single-call estimates are
+      // mostly timer noise for tiny calls, and mostly round-trip noise for a target timed from outside.
+      for (let tries = 0; !slow && tries < 6; tries++) {
+        const ms = await target.time(calls);
+        estimateMs = Math.max(ms / calls, 1e-6);
+        if (ms >= options.sampleTargetMs * 0.5) break;
+        calls = Math.ceil(calls * Math.min(10, options.sampleTargetMs / Math.max(ms, options.sampleTargetMs / 10)));
+      }
       const cap = slow ? Math.max(1, Math.floor(options.slowBudgetMs / estimateMs)) : options.maxSamples;
       const wanted = Math.min(cap, options.minSamples);
       const stride = Math.max(1, Math.min(Math.floor(options.rounds / wanted), Math.ceil((estimateMs * calls) / blockMs)));

@@ -150,24 +150,7 @@ export class CaseSession {
 
   /** Results in contender order, failures included. */
   results(order: Contender[], measured: TargetResult[]): CaseResult {
-    const { spec, bytes } = this.built;
-    const contenders: ContenderResult[] = [];
-    for (const c of order) {
-      const failed = this.failures.get(c.name);
-      if (failed) {
-        contenders.push({ name: c.name, family: c.family, failure: failed.failure });
-        continue;
-      }
-      const m = measured.find((r) => r.name === c.name);
-      if (!m) continue;
-      contenders.push({
-        name: c.name, family: c.family,
-        ...(m.failure ? { failure: m.failure } : {}),
-        ...(m.time ? { medianUs: m.time.median, p10Us: m.time.p10, p90Us: m.time.p90, minUs: m.time.min, samples: m.time.samples, callsPerSample: m.time.callsPerSample } : {}),
-        ...(m.maxError !== undefined ? { maxError: m.maxError } : {}),
-      });
-    }
-    return { id: spec.id, op: spec.op, rows: spec.rows, cols: spec.cols, series: spec.series, ...(spec.classes ? { classes: spec.classes } : {}), ...(bytes ? { bytes } : {}), contenders };
+    return caseResult(this.built.spec, this.built.bytes, order, this.failures, measured);
   }
 
   dispose(): void {
@@ -180,6 +163,30 @@ export class CaseSession {
     if (!entry) throw new Error(`no contender ${name} on ${this.built.spec.id}`);
     return entry;
   }
+}
+
+/** A case's result: contenders in `order`, failures from preparing or measuring included. */
+export function caseResult(
+  spec: CaseSpec, bytes: BuiltCase['bytes'], order: { name: string; family: Family }[],
+  failures: Map<string, { failure: string }>, measured: TargetResult[],
+): CaseResult {
+  const contenders: ContenderResult[] = [];
+  for (const c of order) {
+    const failed = failures.get(c.name);
+    if (failed) {
+      contenders.push({ name: c.name, family: c.family, failure: failed.failure });
+      continue;
+    }
+    const m = measured.find((r) => r.name === c.name);
+    if (!m) continue;
+    contenders.push({
+      name: c.name, family: c.family,
+      ...(m.failure ? { failure: m.failure } : {}),
+      ...(m.time ? { medianUs: m.time.median, p10Us: m.time.p10, p90Us: m.time.p90, minUs: m.time.min, samples: m.time.samples, callsPerSample: m.time.callsPerSample } : {}),
+      ...(m.maxError !== undefined ? { maxError: m.maxError } : {}),
+    });
+  }
+  return { id: spec.id, op: spec.op, rows: spec.rows, cols: spec.cols, series: spec.series, ...(spec.classes ? { classes: spec.classes } : {}), ...(bytes ? { bytes } : {}), contenders };
 }
 
 function message(error: unknown): string {

@@ -14,9 +14,11 @@ import { WASM_FILES, prepareWorkerd, startWorkerd } from './hosts/workerd.js';
 import { buildModels } from './suite/models.js';
 import { RUNTIMES, type ProcessRuntime } from './runtimes.js';
 
-export type Library = 'tstar' | 'tfjs-wasm' | 'ort-web' | 'ort-node';
+/** `none`: an empty workerd worker, the floor a library's workerd start is read against. */
+export type Library = 'tstar' | 'tfjs-wasm' | 'ort-web' | 'ort-node' | 'none';
 
 export const LIBRARY_TITLES: Record<Library, string> = {
+  none: 'none (empty worker)',
   tstar: '@tstar/core',
   'tfjs-wasm': 'tfjs-core + tfjs-backend-wasm',
   'ort-web': 'onnxruntime-web (wasm)',
@@ -24,12 +26,12 @@ export const LIBRARY_TITLES: Record<Library, string> = {
 };
 
 /** The wasm files each library loads in a browser or in workerd. */
-const LIBRARY_WASM: Record<Exclude<Library, 'ort-node'>, string[]> = {
+const LIBRARY_WASM: Record<Exclude<Library, 'ort-node' | 'none'>, string[]> = {
   tstar: ['tstar.wasm'],
   'tfjs-wasm': ['tfjs-backend-wasm-simd.wasm'],
   'ort-web': ['ort-wasm-simd-threaded.wasm'],
 };
-const BROWSER_LIBRARIES = Object.keys(LIBRARY_WASM) as Exclude<Library, 'ort-node'>[];
+const BROWSER_LIBRARIES = Object.keys(LIBRARY_WASM) as (keyof typeof LIBRARY_WASM)[];
 
 /** Milliseconds, summarised over the runs. */
 export interface ColdTimes {
@@ -133,7 +135,7 @@ async function chromiumColdStarts(runs: number): Promise<ColdStartRow[]> {
 /** workerd: spawn → first answer of a worker whose first request imports nothing new but runs the first result. */
 async function workerdColdStarts(runs: number): Promise<ColdStartRow[]> {
   const rows: ColdStartRow[] = [];
-  const workers: { library: Library | 'none'; source: string; wasm: string[] }[] = [
+  const workers: { library: Library; source: string; wasm: string[] }[] = [
     { library: 'none', source: `export default { fetch: () => new Response('ok') };`, wasm: [] },
     ...BROWSER_LIBRARIES.map((library) => ({
       library,
@@ -158,9 +160,9 @@ async function workerdColdStarts(runs: number): Promise<ColdStartRow[]> {
         ms.push(server.readyMs);
         await stopProcess(server.child);
       }
-      rows.push({ runtime: 'workerd', library: w.library as Library, outsideMs: times(ms) });
+      rows.push({ runtime: 'workerd', library: w.library, outsideMs: times(ms) });
     } catch (error) {
-      rows.push({ runtime: 'workerd', library: w.library as Library, failure: error instanceof Error ? error.message.slice(0, 300) : String(error) });
+      rows.push({ runtime: 'workerd', library: w.library, failure: error instanceof Error ? error.message.slice(0, 300) : String(error) });
     } finally {
       if (dir) await rm(dir, { recursive: true, force: true });
     }

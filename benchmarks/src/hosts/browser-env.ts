@@ -64,7 +64,7 @@ export async function loadBrowserEnv(worker: boolean): Promise<Env> {
   const models: Env['models'] = {};
   for (const name of MODELS) models[name] = new Uint8Array(await (await fetch(`/models/${name}.onnx`)).arrayBuffer());
   const stream = await WebAssembly.compileStreaming(fetch('/stream.wasm'));
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = (globalThis as { gc?: (options?: { type: 'major' | 'minor' }) => void }).gc;
   if (!gc) notes.push('no GC hook (launch Chromium with --js-flags=--expose-gc).');
-  return { runtime: worker ? 'chromium-worker' : 'chromium', core, tf, tfBackends, ort, models, stream, collect: gc && (() => gc()), versions, notes };
+  return { runtime: worker ? 'chromium-worker' : 'chromium', core, tf, tfBackends, ort, models, stream, collect: gc && ((full: boolean) => gc({ type: full ? 'major' : 'minor' })), versions, notes };
 }

@@ -95,8 +95,9 @@ export async function loadProcessEnv(options: ProcessEnvOptions = {}): Promise<E
   }
 
   const stream = await attempt('dist/stream.wasm (run the build)', notes, async () => new WebAssembly.Module(await readFile(path.join(BENCH, 'dist', 'stream.wasm'))));
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const collect = runtime === 'bun' ? () => Bun!.gc(true) : gc ? () => gc() : undefined;
+  const gc = (globalThis as { gc?: (options?: { type: 'major' | 'minor' }) => void }).gc;
+  // Bun (JavaScriptCore) has no young-only collection; its non-forced gc is the nearest thing.
+  const collect = runtime === 'bun' ? (full: boolean) => Bun!.gc(full) : gc ? (full: boolean) => gc({ type: full ? 'major' : 'minor' }) : undefined;
   if (!collect) notes.push('no GC hook (run with --expose-gc): one contender’s garbage can be collected in another’s block.');
   return { runtime, core, tf, tfBackends: tf ? ['cpu', 'wasm'] : [], ort, models: buildModels(), stream, collect, versions, notes };
 }

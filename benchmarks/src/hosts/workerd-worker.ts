@@ -32,7 +32,7 @@ let session: CaseSession | undefined;
 
 async function loadEnv(): Promise<Env> {
   const notes: string[] = [];
-  const versions: Record<string, string> = { tstar: 'workerd entry' };
+  const versions: Record<string, string> = {};
   shipModules(MODULES);
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   setWasmPaths(`${ORIGIN}tfjs/`);

@@ -1,7 +1,8 @@
 // Drives the suite inside workerd, timing from outside: workerd freezes performance.now() and Date
 // inside a request (as Cloudflare Workers do), so each sample is one HTTP request that runs `calls`
 // iterations, timed by this process, minus the median round trip of an empty request measured just
-// before the case. Samples are made ≥ 20 ms long so that baseline and its jitter stay small. Node side.
+// before the case. Samples last at least 20 such round trips (and the run's sampleTargetMs), so the
+// baseline and its jitter stay small beside them. Node side.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -14,7 +15,7 @@ import { measure, type MeasureOptions, type Target } from '../suite/measure.js';
 import { buildModels } from '../suite/models.js';
 import { caseResult, summaryLine, type CaseResult } from '../suite/runner.js';
 import { BENCH } from './process-env.js';
-import { freePort, stopProcess } from '../lib/processes.js';
+import { freePort, stopProcess, track } from '../lib/processes.js';
 
 const require = createRequire(import.meta.url);
 export const WORKERD = path.join(path.dirname(require.resolve('workerd/package.json')), 'bin', 'workerd');
@@ -57,7 +58,7 @@ export async function prepareWorkerd(bundle: WorkerdBundle): Promise<string> {
     external: ['node:*'], plugins: [bundled], logLevel: 'error',
   });
   for (const name of bundle.wasm) await copyFile(WASM_FILES[name](), path.join(dir, name));
-  const models = bundle.models ? buildModels() : {};
+  const models: Record<string, Uint8Array> = bundle.models ? buildModels() : {};
   for (const [name, bytes] of Object.entries(models)) await writeFile(path.join(dir, `${name}.onnx`), bytes);
   const modules = [
     '(name = "worker.js", esModule = embed "worker.js")',
@@ -80,7 +81,7 @@ export async function startWorkerd(dir: string, probe = '/empty'): Promise<{ chi
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = spawn(WORKERD, ['serve', 'config.capnp', '--socket-addr', `http=127.0.0.1:${port}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(WORKERD, ['serve', 'config.capnp', '--socket-addr', `http=127.0.0.1:${port}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d));
   child.stderr!.on('data', (d: Buffer) => (log += d));
@@ -154,7 +155,8 @@ export async function runWorkerd(specs: CaseSpec[], options: MeasureOptions, log
           return Math.max(performance.now() - s - base, calls * 1e-6);
         },
       }));
-      const measured = await measure(targets, options);
+      // Samples at least 20 round trips long, so the baseline's jitter stays a few percent of a sample.
+      const measured = await measure(targets, { ...options, sampleTargetMs: Math.max(options.sampleTargetMs, 20 * base) });
       const result = caseResult(spec, opened.bytes ?? undefined, opened.order, new Map(Object.entries(opened.failures)), measured);
       cases.push(result);
       log(`workerd ${spec.id}: ${summaryLine(result)} (baseline ${base.toFixed(2)} ms; ${((performance.now() - t0) / 1000).toFixed(1)} s)`);

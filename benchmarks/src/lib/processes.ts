@@ -3,6 +3,31 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+const children = new Set<ChildProcess>();
+let hooked = false;
+
+/**
+ * Kills `child` when this process exits or is interrupted, so a stopped benchmark never leaves a
+ * server (workerd, Deno) running and loading the machine.
+ */
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  if (!hooked) {
+    hooked = true;
+    process.once('exit', () => {
+      for (const c of children) c.kill('SIGKILL');
+    });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        for (const c of children) c.kill('SIGKILL');
+        process.exit(130);
+      });
+    }
+  }
+  return child;
+}
+
 /** A port the OS just handed out on loopback (closed again, so a child can bind it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -30,10 +55,10 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 export function runProcess(command: string, args: string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; onStderr?: (text: string) => void } = {}): Promise<{ out: string; err: string; wallMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(command, args, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '', err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => (out += d));
+    child.stderr!.on('data', (d: Buffer) => {
       err += d;
       options.onStderr?.(d.toString());
     });

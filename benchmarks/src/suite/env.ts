@@ -38,8 +38,8 @@ export interface Env {
   models: Partial<Record<ModelName, Uint8Array>>;
   /** The physical-limit kernel (dist/stream.wasm), compiled the way this runtime allows. */
   stream?: WebAssembly.Module;
-  /** Forced GC, where the runtime exposes one. */
-  collect?: () => void;
+  /** Forced GC where the runtime exposes one: full, or young generation only (see MeasureOptions). */
+  collect?: (full: boolean) => void;
   /** Library and runtime versions for the report. */
   versions: Record<string, string>;
   /** Things the report should say about this runtime (a library that did not load, a missing GC hook). */

@@ -28,17 +28,26 @@ export interface MeasureOptions {
   slowCallMs: number;
   slowBudgetMs: number;
   maxSamples: number;
-  /** Forced GC before each block, where the runtime exposes one. */
-  collect?: () => void;
+  /**
+   * Forced GC where the runtime exposes one: a full collection once before a case's rounds, a young-
+   * generation one before each block (per-call garbage is young; a full GC per block cost 50–500 ms here).
+   */
+  collect?: (full: boolean) => void;
 }
 
 export const FULL: MeasureOptions = {
-  budgetMs: 400, rounds: 8, sampleTargetMs: 0.25, warmupMs: 80, minWarmupCalls: 2, minSamples: 5,
-  slowCallMs: 150, slowBudgetMs: 1500, maxSamples: 2000,
+  budgetMs: 250, rounds: 5, sampleTargetMs: 0.25, warmupMs: 50, minWarmupCalls: 2, minSamples: 5,
+  slowCallMs: 150, slowBudgetMs: 1000, maxSamples: 2000,
 };
 export const QUICK: MeasureOptions = {
   budgetMs: 40, rounds: 2, sampleTargetMs: 0.25, warmupMs: 10, minWarmupCalls: 1, minSamples: 2,
   slowCallMs: 50, slowBudgetMs: 100, maxSamples: 100,
+};
+
+/** One short sample per contender: the CI smoke run, which checks outputs and never judges a time. */
+export const SMOKE: MeasureOptions = {
+  budgetMs: 1, rounds: 1, sampleTargetMs: 0.05, warmupMs: 0, minWarmupCalls: 1, minSamples: 1,
+  slowCallMs: 1, slowBudgetMs: 1, maxSamples: 1,
 };
 
 export interface TargetResult {
@@ -64,8 +73,8 @@ const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(
 
 /**
  * Checks every target once, warms each up, then interleaves them: `rounds` rounds, each running one
- * time-boxed block per target in an order rotated every round, with `enter` and a forced GC untimed
- * before each block. Drift in machine load thus hits every contender alike. A failing target (a throw,
+ * time-boxed block per target in an order rotated every round, with `enter` and a young-generation GC
+ * untimed before each block. Drift in machine load thus hits every contender alike. A failing target (a throw,
  * or a check that throws) is reported as such and never timed.
  */
 export async function measure(targets: Target[], options: MeasureOptions): Promise<TargetResult[]> {
@@ -77,7 +86,6 @@ export async function measure(targets: Target[], options: MeasureOptions): Promi
     results.push(result);
     try {
       await target.enter?.();
-      options.collect?.();
       result.maxError = await target.check();
       const warm: number[] = [];
       let spent = 0;
@@ -88,12 +96,13 @@ export async function measure(targets: Target[], options: MeasureOptions): Promi
         if (ms > options.slowCallMs) break;
       }
       // Later warm-up calls estimate the steady state (the first ones include JIT and set-up).
-      let estimateMs = Math.max(median(warm.slice(Math.floor(warm.length / 2))), 1e-5);
-      let calls = Math.max(1, Math.ceil(options.sampleTargetMs / estimateMs));
+      let estimateMs = Math.max(median(warm.slice(Math.floor(warm.length / 2))), 1e-6);
       const slow = estimateMs > options.slowCallMs;
-      // Grow the batch until one sample really lasts about sampleTargetMs: single-call estimates are
-      // mostly timer noise for tiny calls, and mostly round-trip noise for a target timed from outside.
-      for (let tries = 0; !slow && tries < 6; tries++) {
+      // Grow the batch from one call, at most tenfold a step, until a sample lasts about sampleTargetMs:
+      // single-call times are mostly timer noise for tiny calls, and mostly round-trip noise for a
+      // target timed from outside, so they cannot size the batch on their own.
+      let calls = 1;
+      for (let tries = 0; !slow && tries < 12; tries++) {
         const ms = await target.time(calls);
         estimateMs = Math.max(ms / calls, 1e-6);
         if (ms >= options.sampleTargetMs * 0.5) break;
@@ -108,13 +117,14 @@ export async function measure(targets: Target[], options: MeasureOptions): Promi
     }
   }
   const blockCap = Math.max(1, Math.ceil(options.maxSamples / options.rounds));
+  options.collect?.(true);
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < plans.length; k++) {
       const plan = plans[(k + round) % plans.length];
       if (round % plan.stride !== 0 || plan.samples.length >= plan.cap) continue;
       try {
         await plan.target.enter?.();
-        options.collect?.();
+        options.collect?.(false);
         let spent = 0;
         for (let b = 0; b < blockCap && plan.samples.length < plan.cap && (b === 0 || spent < blockMs); b++) {
           const ms = await plan.target.time(plan.calls);

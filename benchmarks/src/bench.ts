@@ -13,7 +13,7 @@ import { BENCH } from './hosts/process-env.js';
 import { runWorkerd } from './hosts/workerd.js';
 import { runProcess } from './lib/processes.js';
 import { runtimeChart } from './report/charts.js';
-import { formatRatio } from './report/format.js';
+import { formatRatio } from './lib/report.js';
 import { markdown } from './report/markdown.js';
 import { evaluateTargets } from './report/targets.js';
 import type { RuntimeRun, SuiteReport } from './report/types.js';

@@ -41,10 +41,10 @@ export async function loadBrowserEnv(worker: boolean): Promise<Env> {
   versions.tfjs = `${tf.version.tfjs} (wasm: SIMD ${simd ? 'on' : 'off'}, threads off)`;
 
   const ort: OrtFlavour[] = [];
-  for (const o of [ortWasm, ortWebgpu]) {
-    o.env.wasm.numThreads = 1;
-    o.env.wasm.wasmPaths = '/ort/';
-  }
+  // Only the .wasm is pointed at: each bundle keeps its embedded glue, as in the cold-start bundle.
+  ortWasm.env.wasm.wasmPaths = { wasm: '/ort/ort-wasm-simd-threaded.wasm' };
+  ortWebgpu.env.wasm.wasmPaths = { wasm: '/ort/ort-wasm-simd-threaded.asyncify.wasm' };
+  for (const o of [ortWasm, ortWebgpu]) o.env.wasm.numThreads = 1;
   versions.onnxruntimeWeb = ortWasm.env.versions.web ?? 'unknown';
   ort.push({ name: 'ORT-web wasm', api: ortWasm as unknown as OrtApi, sessionOptions: { executionProviders: ['wasm'] } });
   type AdapterInfo = { vendor: string; architecture: string; isFallbackAdapter?: boolean };

@@ -5,7 +5,7 @@ import { ERROR_FLAG } from '../suite/inputs.js';
 import { OP_TITLES } from '../suite/cases.js';
 import { STREAM, type CaseResult } from '../suite/runner.js';
 import { RUNTIME_TITLES } from './charts.js';
-import { formatBytes, formatMs, formatRatio, formatTime } from './format.js';
+import { formatBytes, formatMs, formatRatio, formatTime } from '../lib/report.js';
 import type { RuntimeRun, SuiteReport } from './types.js';
 
 const TSTAR = 'tstar';

@@ -3,7 +3,7 @@
 // that explain it (what the output allocation, the copies and the bandwidth floor cost).
 import type { BytesRow, ColdStartRow } from '../cold-start.js';
 import { STREAM, type CaseResult, type ContenderResult } from '../suite/runner.js';
-import { formatBytes, formatMs, formatRatio, formatTime } from './format.js';
+import { formatBytes, formatMs, formatRatio, formatTime } from '../lib/report.js';
 import type { RuntimeRun } from './types.js';
 
 export interface TargetRow {

@@ -7,7 +7,7 @@ import * as ortWasm from 'onnxruntime-web/wasm';
 import * as ortWebgpu from 'onnxruntime-web/webgpu';
 import type { Env, ModelName, OrtApi, OrtFlavour, TfBackend } from '../suite/env.js';
 
-const MODELS: ModelName[] = ['softmax', 'logSoftmax', 'crossEntropy', 'batchNorm'];
+const MODELS: ModelName[] = ['softmax', 'logSoftmax', 'crossEntropy', 'batchNorm', 'logits'];
 
 async function attempt<T>(what: string, notes: string[], load: () => Promise<T>): Promise<T | undefined> {
   try {

@@ -13,6 +13,7 @@ import softmaxModel from './softmax.onnx';
 import logSoftmaxModel from './logSoftmax.onnx';
 import crossEntropyModel from './crossEntropy.onnx';
 import batchNormModel from './batchNorm.onnx';
+import logitsModel from './logits.onnx';
 import type { CaseSpec } from '../suite/cases.js';
 import type { Env, OrtApi, TfBackend } from '../suite/env.js';
 import { CaseSession, contendersOf } from '../suite/runner.js';
@@ -33,6 +34,7 @@ let session: CaseSession | undefined;
 async function loadEnv(): Promise<Env> {
   const notes: string[] = [];
   const versions: Record<string, string> = {};
+  await core.init();
   shipModules(MODULES);
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   setWasmPaths(`${ORIGIN}tfjs/`);
@@ -53,7 +55,7 @@ async function loadEnv(): Promise<Env> {
   versions.onnxruntimeWeb = ort.env.versions.web ?? 'unknown';
   const models = {
     softmax: new Uint8Array(softmaxModel), logSoftmax: new Uint8Array(logSoftmaxModel),
-    crossEntropy: new Uint8Array(crossEntropyModel), batchNorm: new Uint8Array(batchNormModel),
+    crossEntropy: new Uint8Array(crossEntropyModel), batchNorm: new Uint8Array(batchNormModel), logits: new Uint8Array(logitsModel),
   };
   return {
     runtime: 'workerd', core, tf, tfBackends, models, versions, notes, stream: streamWasm,

@@ -25,7 +25,7 @@ export interface OrtFlavour {
 }
 
 /** ONNX models the ORT contenders run, built once by the orchestrator (suite/models.ts). */
-export type ModelName = 'softmax' | 'logSoftmax' | 'crossEntropy' | 'batchNorm';
+export type ModelName = 'softmax' | 'logSoftmax' | 'crossEntropy' | 'batchNorm' | 'logits';
 
 export type RuntimeId = 'node' | 'bun' | 'deno' | 'chromium' | 'chromium-worker' | 'workerd';
 

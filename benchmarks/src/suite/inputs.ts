@@ -12,7 +12,7 @@ const BN_MOMENTUM = 0.1;
 const BIN_COUNT = 15;
 const CSG_K = 3;
 /** The temperature that generated the fit/calibration logits, so the fit has a finite optimum. */
-const TRUE_T = 2.5;
+export const TRUE_T = 2.5;
 
 export interface RowsInput { x: Float32Array; rows: number; cols: number; temperature: number }
 export interface LabelledInput extends RowsInput { labels: Int32Array }
@@ -74,7 +74,7 @@ function seedOf(spec: CaseSpec, salt: number): number {
 }
 
 /** Logits of a confident, imperfect classifier whose labels were drawn from softmax(z) and logits = 2.5·z. */
-function calibratedLogits(rows: number, cols: number, seed: number): { x: Float32Array; labels: Int32Array } {
+export function calibratedLogits(rows: number, cols: number, seed: number): { x: Float32Array; labels: Int32Array } {
   const z = normals(rows * cols, seed, 0, 1);
   const u = rng(seed + 1);
   const y = new Int32Array(rows);

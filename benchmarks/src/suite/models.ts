@@ -40,6 +40,11 @@ export function buildModels(): Record<ModelName, Uint8Array> {
       input: [value('x', ['N', 'C']), value('labels', ['N'], INT64)], output: [value('loss', [])], initializer: [temperature],
       node: [divide, { opType: 'SoftmaxCrossEntropyLoss', input: ['z', 'labels'], output: ['loss'], attribute: [{ name: 'reduction', type: STRING, s: new TextEncoder().encode('mean') }] }],
     }),
+    // What a classifier hands @tstar/ort: logits as an output, nothing after them.
+    logits: model('logits', {
+      input: [value('x', ['N', 'C'])], output: [value('logits', ['N', 'C'])],
+      node: [{ opType: 'Identity', input: ['x'], output: ['logits'] }],
+    }),
     batchNorm: model('batchNorm', {
       input: [value('x', ['N', 'C']), ...['scale', 'bias', 'mean', 'variance'].map((n) => value(n, ['C']))],
       output: [value('y', ['N', 'C'])],

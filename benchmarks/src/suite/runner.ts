@@ -1,7 +1,8 @@
 // The runtime-neutral runner: for each case, build inputs and the float64 expectation, prepare every
 // contender the runtime has, then hand the prepared contenders to measure() as targets. Hosts call
 // runCases() (timing in-process) or use CaseSession directly (workerd, timed from outside).
-import type { CaseSpec } from './cases.js';
+import { TEMPERATURE, type CaseSpec } from './cases.js';
+import { tstarOrtContenders } from './contenders/tstar-ort.js';
 import { tfjsContender } from './contenders/tfjs.js';
 import { ortContender } from './contenders/ort.js';
 import { plainContender } from './contenders/plain.js';
@@ -71,6 +72,10 @@ export function contendersOf(env: Env): Contender[] {
   const list: Contender[] = [...tstarContenders(env.core), plainContender()];
   if (env.tf) for (const backend of env.tfBackends) list.push(tfjsContender(env.tf, backend));
   for (const flavour of env.ort) list.push(ortContender(flavour, env.models));
+  // Adapter overhead rows: @tstar/ort over each CPU onnxruntime. @tstar/tfjs (TemperatureSoftmax layer,
+  // temperatureCrossEntropy) was not on main when this was written: its rows go here (issue 18).
+  const logits = env.models.logits;
+  if (logits) for (const flavour of env.ort.filter((f) => !f.name.includes('webgpu'))) list.push(...tstarOrtContenders(flavour, logits, TEMPERATURE));
   if (env.stream) list.push(streamContender(env.stream));
   return list;
 }

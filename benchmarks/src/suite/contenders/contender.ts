@@ -1,7 +1,7 @@
 import type { Op } from '../cases.js';
 import type { BuiltCase, Outputs } from '../inputs.js';
 
-export type Family = 'tstar' | 'plain' | 'tfjs' | 'ort' | 'limit';
+export type Family = 'tstar' | 'plain' | 'tfjs' | 'ort' | 'adapter' | 'limit';
 
 /** A contender prepared on one case: `run` is what gets timed. */
 export interface Prepared<O = unknown> {

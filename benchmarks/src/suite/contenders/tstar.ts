@@ -23,7 +23,7 @@ export const TSTAR_VARIANTS: TstarVariant[] = [
 export function tstarContenders(core: typeof Core, variants: TstarVariant[] = TSTAR_VARIANTS): Contender[] {
   return variants.map((v) => {
     const o = v.options ?? {};
-    // Ops without an array result (or without an `out` option yet) have no `out` variant.
+    // Ops without an array result have no `out` variant.
     const plain = !v.out;
     return contender(v.name, 'tstar', {
       softmax: ({ input: { x, rows, cols, temperature } }) => {
@@ -37,24 +37,27 @@ export function tstarContenders(core: typeof Core, variants: TstarVariant[] = TS
       crossEntropy: plain ? ({ input: { x, rows, cols, labels, temperature } }) => ({
         run: () => core.crossEntropy(x, [rows, cols], labels, { temperature, ...o }).loss,
       }) : undefined,
-      crossEntropyGrad: plain ? ({ input: { x, rows, cols, labels, temperature } }) => ({
-        run: () => {
-          const r = core.crossEntropy(x, [rows, cols], labels, { temperature, grad: true, ...o });
-          return { loss: r.loss, grad: r.grad! };
-        },
-      }) : undefined,
+      crossEntropyGrad: ({ input: { x, rows, cols, labels, temperature } }) => {
+        const gradOut = v.out ? new Float32Array(x.length) : undefined;
+        return {
+          run: () => {
+            const r = core.crossEntropy(x, [rows, cols], labels, { temperature, grad: true, gradOut, ...o });
+            return { loss: r.loss, grad: r.grad };
+          },
+        };
+      },
       batchNorm: ({ input: { x, rows, cols, mean, variance, gamma, beta, epsilon } }) => {
         const out = v.out ? new Float32Array(x.length) : undefined;
-        return { run: () => core.batchNorm(x, [rows, cols], { mean, variance, gamma, beta, epsilon, ...o, out }) };
+        return { run: () => core.batchNorm(x, [rows, cols], { runningMean: mean, runningVariance: variance, gamma, beta, epsilon, ...o, out }) };
       },
       batchNormTrain: ({ input: i }) => {
         const out = v.out ? new Float32Array(i.x.length) : undefined;
-        const state = { runningMean: i.runningMean.slice(), runningVar: i.runningVariance.slice(), gamma: i.gamma, beta: i.beta };
+        const state = { runningMean: i.runningMean.slice(), runningVariance: i.runningVariance.slice(), gamma: i.gamma, beta: i.beta };
         return {
           run: () => {
             const f = core.batchNormTrain(i.x, [i.rows, i.cols], state, { momentum: i.momentum, epsilon: i.epsilon, ...o, out });
             const g = core.batchNormBackward(i.dy, f.cache);
-            return { y: f.y, dx: g.dx, dGamma: g.dgamma, dBeta: g.dbeta, runningMean: state.runningMean, runningVariance: state.runningVar };
+            return { y: f.y, dx: g.dx, dGamma: g.dGamma, dBeta: g.dBeta, runningMean: state.runningMean, runningVariance: state.runningVariance };
           },
         };
       },
@@ -63,7 +66,7 @@ export function tstarContenders(core: typeof Core, variants: TstarVariant[] = TS
       }) : undefined,
       calibrationMetrics: plain ? ({ input: { x, rows, cols, labels, temperature, binCount } }) => ({
         run: () => {
-          const m = core.calibrationMetrics(x, [rows, cols], labels, { temperature, bins: binCount, ...o });
+          const m = core.calibrationMetrics(x, [rows, cols], labels, { temperature, binCount, ...o });
           return { accuracy: m.accuracy, nll: m.nll, brier: m.brier, ece: m.ece, mce: m.mce };
         },
       }) : undefined,

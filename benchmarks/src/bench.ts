@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     } else if (runtime === 'chromium') {
       try {
         const results = await runChromium(specs, browser, log);
-        const chromiumVersion = (await runProcess(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'])).out.trim();
+        const chromiumVersion = (await runProcess(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'])).out.trim().replace(/ built on .*$/, '');
         for (const r of results) {
           runs.push({
             id: r.runtime as RuntimeId, versions: { ...r.versions, runtime: `${chromiumVersion} (${r.runtime === 'chromium' ? 'main thread' : 'module Web Worker'})` }, notes: r.notes,

@@ -102,7 +102,9 @@ export function chartSvg(chart: ChartGrid): string {
   const columns = chart.columns ?? 3;
   const rows = Math.ceil(chart.panels.length / columns);
   const width = columns * PANEL_W + 20;
-  const legendPerRow = Math.floor((width - 20) / 190);
+  // Legend columns wide enough for the longest name (≈ 6.3 px per character at 11 px).
+  const legendW = Math.max(150, 40 + 6.3 * Math.max(...chart.legend.map((l) => l.name.length)));
+  const legendPerRow = Math.max(1, Math.floor((width - 20) / legendW));
   const legendRows = Math.ceil(chart.legend.length / legendPerRow);
   const header = 52 + legendRows * 18 + (chart.styleNote ? 18 : 0);
   const height = header + rows * PANEL_H + 10;
@@ -113,7 +115,7 @@ export function chartSvg(chart: ChartGrid): string {
     `<text x="10" y="40" font-size="11" fill="#444" ${FONT}>${esc(chart.subtitle)}</text>`,
   ];
   chart.legend.forEach((l, i) => {
-    const x = 10 + (i % legendPerRow) * 190, y = 58 + Math.floor(i / legendPerRow) * 18;
+    const x = 10 + (i % legendPerRow) * legendW, y = 58 + Math.floor(i / legendPerRow) * 18;
     parts.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${l.color}" stroke-width="${l.thin ? 1.2 : 2.5}"/>`);
     parts.push(`<text x="${x + 28}" y="${y}" font-size="11" ${FONT}>${esc(l.name)}</text>`);
   });

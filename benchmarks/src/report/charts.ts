@@ -54,7 +54,7 @@ export function runtimeChart(run: RuntimeRun, temperature: number): string {
   const legend = names.map((n) => ({ name: n, color: colorOf(n, spare), thin: n === STREAM }));
   return chartSvg({
     title: `${RUNTIME_TITLES[run.id] ?? run.id}: median time per call against size (lower is faster)`,
-    subtitle: `${run.versions.runtime ?? run.id} · T = ${temperature} · e2e Float32Array in → out · ${run.timing}`,
+    subtitle: `${run.versions.runtime ?? run.id} · T = ${temperature} · e2e: Float32Array in → out · medians (timing method: kernels.md)`,
     xLabel: 'elements (rows × cols)',
     yLabel: 'median time per call',
     panels,

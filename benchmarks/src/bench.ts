@@ -154,7 +154,9 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     mode: args.quick ? 'quick' : 'full',
     filter: args.filter ?? null,
-    command: args.quick || args.filter || args.runtimes.length !== ALL_RUNTIMES.length ? `cd benchmarks && npx tsx src/bench.ts ${process.argv.slice(2).join(' ')}` : 'npm run bench',
+    command: args.quick || args.filter || args.runtimes.length !== ALL_RUNTIMES.length
+      ? `cd benchmarks && npx tsx src/bench.ts ${process.argv.slice(2).map((a) => (/^[\w./,=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`
+      : 'npm run bench',
     seconds: (performance.now() - started) / 1000,
     machine: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadAverage: { start: loadStart, end: load() } },
     temperature: TEMPERATURE,

@@ -10,10 +10,10 @@ import type { RuntimeRun, SuiteReport } from './types.js';
 
 const TSTAR = 'tstar';
 
-/** Contender names in first-seen order across runs. */
-function namesOf(runs: RuntimeRun[]): string[] {
+/** Contender names in first-seen order across runs (only those of the given families, when given). */
+function namesOf(runs: RuntimeRun[], families?: string[]): string[] {
   const names: string[] = [];
-  for (const r of runs) for (const c of r.cases) for (const k of c.contenders) if (!names.includes(k.name)) names.push(k.name);
+  for (const r of runs) for (const c of r.cases) for (const k of c.contenders) if (!names.includes(k.name) && (!families || families.includes(k.family))) names.push(k.name);
   return names;
 }
 
@@ -67,7 +67,8 @@ function runtimeSection(run: RuntimeRun, names: string[]): string[] {
 
 export function markdown(report: SuiteReport): string {
   const names = namesOf(report.runtimes);
-  const peers = names.filter((n) => n !== TSTAR && n !== STREAM);
+  // The headline compares libraries; tstar's own variants and the stream row are in the tables below.
+  const peers = namesOf(report.runtimes, ['plain', 'tfjs', 'ort', 'adapter']);
   const m = report.machine;
   const lines = [
     '# Kernel benchmarks across runtimes: tstar against plain JS, tfjs and onnxruntime',

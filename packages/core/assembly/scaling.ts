@@ -22,7 +22,9 @@ const NEG_INF: v128 = f64x2(-Infinity, -Infinity);
 }
 
 /**
- * Writes Σ NLL to out[0] and Σ ∂NLL/∂w (cols f64) then Σ ∂NLL/∂b (cols f64) to grad. w, b: cols f64 each.
+ * Writes Σ NLL to out[0], the rows whose label reaches the row's max u to out[1] (all of them: the parameters
+ * separate the data and the NLL falls toward 0 along them), and Σ ∂NLL/∂w (cols f64) then Σ ∂NLL/∂b (cols f64)
+ * to grad. w, b: cols f64 each.
  * scratch: cols f64 (u) + cols f32 (e), 16-byte aligned. Stops at the first row with NaN/+Inf (E_NONFINITE),
  * all −Inf (E_MASKED) or a masked label (E_LABEL).
  */
@@ -34,7 +36,7 @@ export function vectorScalingObjective(xPtr: usize, labelsPtr: usize, rows: i32,
   const k = f64x2.splat(LOG2E);
   const zero = f64x2.splat(0);
   memory.fill(gradPtr, 0, <usize>cols << 4);
-  let nll: f64 = 0;
+  let nll: f64 = 0, top1: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const x = xPtr + <usize>r * rowBytes;
     const status = checkRowMax(rowMax(x, cols), r);
@@ -90,9 +92,12 @@ export function vectorScalingObjective(xPtr: usize, labelsPtr: usize, rows: i32,
     // The label's −1·(x_y, 1) is added once per row.
     store<f64>(gradPtr + (<usize>y << 3), load<f64>(gradPtr + (<usize>y << 3)) - xy);
     store<f64>(gb + (<usize>y << 3), load<f64>(gb + (<usize>y << 3)) - 1);
-    nll += Math.log(sum) - (load<f64>(uPtr + (<usize>y << 3)) - m);
+    const uy = load<f64>(uPtr + (<usize>y << 3));
+    nll += Math.log(sum) - (uy - m);
+    top1 += <f64>(uy == m);
   }
   store<f64>(outPtr, nll);
+  store<f64>(outPtr, top1, 8);
   return OK;
 }
 
@@ -104,12 +109,13 @@ export function vectorScalingObjective(xPtr: usize, labelsPtr: usize, rows: i32,
 }
 
 /**
- * Platt: writes [Σ NLL, Σ ∂/∂a, Σ ∂/∂b, Σ ∂²/∂a², Σ ∂²/∂a∂b, Σ ∂²/∂b²] (f64) to out for n logits z (f32) and
+ * Platt: writes [Σ NLL, Σ ∂/∂a, Σ ∂/∂b, Σ ∂²/∂a², Σ ∂²/∂a∂b, Σ ∂²/∂b², rows on the wrong side of u = 0] (f64)
+ * to out for n logits z (f32) and
  * labels (i32 0/1, checked), label 1 taken as target tPos and 0 as tNeg (Platt's smoothed targets, or 1 and 0).
  * A non-finite logit fails E_NONFINITE.
  */
 export function plattObjective(zPtr: usize, labelsPtr: usize, n: i32, a: f64, b: f64, tPos: f64, tNeg: f64, outPtr: usize): i32 {
-  let nll: f64 = 0, ga: f64 = 0, gb: f64 = 0, haa: f64 = 0, hab: f64 = 0, hbb: f64 = 0;
+  let nll: f64 = 0, ga: f64 = 0, gb: f64 = 0, haa: f64 = 0, hab: f64 = 0, hbb: f64 = 0, wrong: f64 = 0;
   for (let i = 0; i < n; i++) {
     const z = <f64>load<f32>(zPtr + (<usize>i << 2));
     if (!isFinite(z)) return fail(E_NONFINITE, i);
@@ -117,9 +123,12 @@ export function plattObjective(zPtr: usize, labelsPtr: usize, n: i32, a: f64, b:
     const u = a * z + b;
     const e = Math.exp(-Math.abs(u));
     const p = u >= 0 ? 1 / (1 + e) : e / (1 + e);
+    const q = u >= 0 ? e / (1 + e) : 1 / (1 + e);
     const w = e / ((1 + e) * (1 + e));
-    nll += max(u, 0) + Math.log1p(e) - t * u;
-    const d = p - t;
+    nll += (max(u, 0) - t * u) + Math.log1p(e);
+    // σ(u) − t from the side that does not cancel when the target is hard.
+    const d = t == 1 ? -q : t == 0 ? p : p - t;
+    wrong += <f64>((u > 0) != (t > 0.5) || u == 0);
     ga += d * z;
     gb += d;
     haa += w * z * z;
@@ -132,5 +141,6 @@ export function plattObjective(zPtr: usize, labelsPtr: usize, n: i32, a: f64, b:
   store<f64>(outPtr, haa, 24);
   store<f64>(outPtr, hab, 32);
   store<f64>(outPtr, hbb, 40);
+  store<f64>(outPtr, wrong, 48);
   return OK;
 }

@@ -169,7 +169,10 @@ export function calibrate(input: Float32Array, shape: Shape2D, labels: Int32Arra
 
   const measure = { head, binCount: options.binCount, binning: options.binning, binEdges: options.binEdges } as const;
   const beforeMetrics = calibrationMetrics(valX, valShape, valY, measure);
-  const afterMetrics = calibrationMetrics(applyScaler(valX, valShape, scaler, { output: 'logits' }), valShape, valY, measure);
+  // Temperatures go in as the metrics' own option (no rounding of x / T to f32); the affine scalers are applied first.
+  const afterMetrics = scaler.method === 'temperature' || scaler.method === 'sigmoid-temperature'
+    ? calibrationMetrics(valX, valShape, valY, { ...measure, temperature: scaler.method === 'temperature' ? scaler.temperature : scaler.temperatures.length === 1 ? scaler.temperatures[0] : scaler.temperatures })
+    : calibrationMetrics(applyScaler(valX, valShape, scaler, { output: 'logits' }), valShape, valY, measure);
   const before = summary(beforeMetrics), after = summary(afterMetrics);
   const worse: TStarWarning[] = [];
   if (after.ece > before.ece) {

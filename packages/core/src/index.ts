@@ -17,7 +17,7 @@ export {
   temperatureObjective, mergeTemperatureObjectives, fitTemperature, fitTemperatureWith, fitTemperatureWithAsync,
   sigmoidTemperatureObjective, fitSigmoidTemperature,
   type TemperatureObjective, type TemperatureObjectiveOptions, type TemperatureObjectiveFn, type FitTemperatureOptions, type TemperatureFit,
-  type FitTemperatureDataOptions, type SigmoidTemperatureObjectiveOptions, type FitSigmoidTemperatureOptions, type SigmoidTemperatureFit,
+  type FitTemperatureDataOptions, type SigmoidTemperatureObjective, type SigmoidTemperatureObjectiveOptions, type FitSigmoidTemperatureOptions, type SigmoidTemperatureFit,
 } from './temperature.js';
 export {
   vectorScalingObjective, mergeVectorScalingObjectives, fitVectorScaling, fitVectorScalingWith, fitVectorScalingWithAsync, applyVectorScaling,

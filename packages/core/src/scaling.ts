@@ -19,6 +19,8 @@ export interface VectorScalingObjective {
   gradScale: Float64Array;
   gradBias: Float64Array;
   count: number;
+  /** Rows whose label has the largest scaled logit; all of them means the parameters separate the data. */
+  separated: number;
 }
 
 export interface FitVectorScalingOptions {
@@ -44,7 +46,10 @@ export interface VectorScalingFit extends VectorScaling {
   /** Objective evaluations, the temperature fit's included. */
   evaluations: number;
   converged: boolean;
-  /** W_NOT_CONVERGED, W_AT_BOUND (a class's scale diverges: its logits separate it), and the input warnings. */
+  /**
+   * W_SEPARATED (the scaled logits rank every label first: no finite optimum), W_AT_BOUND (a scale or bias ran past
+   * 1e4 / 1e6), W_NOT_CONVERGED (maxEvaluations ran out), and the input warnings.
+   */
   warnings: TStarWarning[];
 }
 
@@ -155,14 +160,15 @@ function vectorArena(op: string, logits: Float32Array, rows: number, cols: numbe
   const yPtr = put(labels);
   const wPtr = alloc(cols * 8), bPtr = alloc(cols * 8);
   const scratch = alloc(Math.ceil(cols / 2) * 16 + Math.ceil(cols / 4) * 16);
-  const gradPtr = alloc(cols * 16), outPtr = alloc(8);
+  const gradPtr = alloc(cols * 16), outPtr = alloc(16);
   const kernel = wasm().vectorScalingObjective;
   return ({ scale, bias }) => {
     f64(wPtr, cols).set(scale);
     f64(bPtr, cols).set(bias);
     check(op, kernel(xPtr, yPtr, rows, cols, wPtr, bPtr, scratch, gradPtr, outPtr));
     const g = f64(gradPtr, 2 * cols);
-    return { nllSum: f64(outPtr, 1)[0], gradScale: g.slice(0, cols), gradBias: g.slice(cols), count: rows };
+    const [nllSum, separated] = f64(outPtr, 2);
+    return { nllSum, gradScale: g.slice(0, cols), gradBias: g.slice(cols), count: rows, separated };
   };
 }
 
@@ -178,7 +184,7 @@ export function vectorScalingObjective(logits: Float32Array, shape: Shape2D, lab
   const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
   checkLabels(op, labels, rows, cols);
   const s = checkScaling(op, scaling, cols);
-  if (rows === 0) return { nllSum: 0, gradScale: new Float64Array(cols), gradBias: new Float64Array(cols), count: 0 };
+  if (rows === 0) return { nllSum: 0, gradScale: new Float64Array(cols), gradBias: new Float64Array(cols), count: 0, separated: 0 };
   return vectorArena(op, logits, rows, cols, labels)(s);
 }
 
@@ -191,13 +197,14 @@ export function mergeVectorScalingObjectives(parts: readonly VectorScalingObject
   const op = 'mergeVectorScalingObjectives';
   if (!Array.isArray(parts) || parts.length === 0) throw new TStarError(Array.isArray(parts) ? 'E_EMPTY' : 'E_ARGUMENT', `${op}: expected a non-empty array of objectives, got ${describe(parts)}`);
   const k = (parts[0] as VectorScalingObjective)?.gradScale?.length;
-  const total = { nllSum: 0, gradScale: new Float64Array(k), gradBias: new Float64Array(k), count: 0 };
+  const total = { nllSum: 0, gradScale: new Float64Array(k), gradBias: new Float64Array(k), count: 0, separated: 0 };
   for (const [i, part] of parts.entries()) {
     if (!(part?.gradScale instanceof Float64Array) || !(part.gradBias instanceof Float64Array) || part.gradScale.length !== k || part.gradBias.length !== k || typeof part.nllSum !== 'number' || typeof part.count !== 'number') {
       throw new TStarError('E_ARGUMENT', `${op}: parts[${i}] is not a vector-scaling objective over ${k} classes, got ${typeName(part)}`);
     }
     total.nllSum += part.nllSum;
     total.count += part.count;
+    total.separated += part.separated ?? 0;
     for (let j = 0; j < k; j++) {
       total.gradScale[j] += part.gradScale[j];
       total.gradBias[j] += part.gradBias[j];
@@ -240,9 +247,12 @@ function* vectorSearch(op: string, classes: number, start: VectorScaling, s: Vec
   const x0 = Float64Array.from([...start.scale, ...start.bias]);
   const search = lbfgs(x0, s.tolerance, s.maxEvaluations - extra, bound);
   let nll = NaN;
+  // Whether the data were separated at each point the search accepted last (tracked per evaluation).
+  const separatedAt = new Map<Float64Array, boolean>();
   let step = search.next();
   while (!step.done) {
     const o = checkVectorObjective(op, yield unpack(step.value), k);
+    separatedAt.set(step.value, o.separated === o.count);
     const x = step.value;
     let f = o.nllSum / o.count;
     nll = f;
@@ -262,12 +272,16 @@ function* vectorSearch(op: string, classes: number, start: VectorScaling, s: Vec
   if (s.regularization === 0) nll = best.f;
   else nll = best.f - (s.regularization / 2) * p.scale.reduce((a, v, j) => a + (v - s0) ** 2 + p.bias[j] ** 2, 0);
   const warnings: TStarWarning[] = [];
-  if (best.reason === 'diverged') {
+  // With regularization the optimum is finite even on separated data.
+  const separated = s.regularization === 0 && (separatedAt.get(best.x) ?? false);
+  if (separated) {
+    warnings.push({ code: 'W_SEPARATED', message: `${op}: every label has the top scaled logit: the NLL keeps falling as the scales grow, so there is no finite optimum; add regularization` });
+  } else if (best.reason === 'diverged') {
     warnings.push({ code: 'W_AT_BOUND', message: `${op}: a class's scale or bias ran past ${SCALE_LIMIT} / ${BIAS_LIMIT}: its logits separate it, so its optimum is at infinity; add regularization` });
   } else if (!best.converged) {
     warnings.push({ code: 'W_NOT_CONVERGED', message: `${op}: stopped after maxEvaluations = ${s.maxEvaluations} with the largest gradient component ${Math.max(...best.g.map(Math.abs)).toExponential(2)}` });
   }
-  return { ...p, temperatures: p.scale.map((v) => 1 / v), nllBefore, nllAfter: nll, evaluations: best.evaluations + extra, converged: best.converged, warnings };
+  return { ...p, temperatures: p.scale.map((v) => 1 / v), nllBefore, nllAfter: nll, evaluations: best.evaluations + extra, converged: best.converged && !separated, warnings };
 }
 
 /**
@@ -379,6 +393,8 @@ export interface PlattObjective {
   /** [∂²/∂scale², ∂²/∂scale∂bias, ∂²/∂bias²] */
   hessian: [number, number, number];
   count: number;
+  /** Rows on the wrong side of scale·z + bias = 0; none means the labels are separated (no finite optimum for 0/1 targets). */
+  misclassified: number;
 }
 
 export interface PlattObjectiveOptions extends PlattScaling {
@@ -422,12 +438,12 @@ function checkBinary(op: string, logits: Float32Array, shape: Shape2D, labels: I
 function plattArena(op: string, logits: Float32Array, labels: Int32Array, targets: { positive: number; negative: number }): PlattObjectiveFn {
   const n = logits.length;
   arenaReset();
-  const zPtr = put(logits), yPtr = put(labels), outPtr = alloc(48);
+  const zPtr = put(logits), yPtr = put(labels), outPtr = alloc(56);
   const kernel = wasm().plattObjective;
   return ({ scale, bias }) => {
     check(op, kernel(zPtr, yPtr, n, scale, bias, targets.positive, targets.negative, outPtr));
-    const o = f64(outPtr, 6);
-    return { nllSum: o[0], grad: [o[1], o[2]], hessian: [o[3], o[4], o[5]], count: n };
+    const o = f64(outPtr, 7);
+    return { nllSum: o[0], grad: [o[1], o[2]], hessian: [o[3], o[4], o[5]], count: n, misclassified: o[6] };
   };
 }
 
@@ -449,7 +465,7 @@ export function plattObjective(logits: Float32Array, shape: Shape2D, labels: Int
   if (options === null || typeof options !== 'object') throw new TStarError('E_ARGUMENT', `${op}: options { scale, bias } are required, got ${typeName(options)}`);
   const p = { scale: checkNumber(op, 'scale', options.scale, -1e300, 1e300), bias: checkNumber(op, 'bias', options.bias, -1e300, 1e300) };
   const targets = checkTargetValues(op, options.targets);
-  if (n === 0) return { nllSum: 0, grad: [0, 0], hessian: [0, 0, 0], count: 0 };
+  if (n === 0) return { nllSum: 0, grad: [0, 0], hessian: [0, 0, 0], count: 0, misclassified: 0 };
   return plattArena(op, logits, labels, targets)(p);
 }
 
@@ -461,13 +477,14 @@ export function plattObjective(logits: Float32Array, shape: Shape2D, labels: Int
 export function mergePlattObjectives(parts: readonly PlattObjective[]): PlattObjective {
   const op = 'mergePlattObjectives';
   if (!Array.isArray(parts) || parts.length === 0) throw new TStarError(Array.isArray(parts) ? 'E_EMPTY' : 'E_ARGUMENT', `${op}: expected a non-empty array of objectives, got ${describe(parts)}`);
-  const total: PlattObjective = { nllSum: 0, grad: [0, 0], hessian: [0, 0, 0], count: 0 };
+  const total: PlattObjective = { nllSum: 0, grad: [0, 0], hessian: [0, 0, 0], count: 0, misclassified: 0 };
   for (const [i, p] of parts.entries()) {
     if (!(p && typeof p.nllSum === 'number' && Array.isArray(p.grad) && p.grad.length === 2 && Array.isArray(p.hessian) && p.hessian.length === 3 && typeof p.count === 'number')) {
       throw new TStarError('E_ARGUMENT', `${op}: parts[${i}] is not a Platt objective, got ${typeName(p)}`);
     }
     total.nllSum += p.nllSum;
     total.count += p.count;
+    total.misclassified += p.misclassified ?? 0;
     total.grad = [total.grad[0] + p.grad[0], total.grad[1] + p.grad[1]];
     total.hessian = [total.hessian[0] + p.hessian[0], total.hessian[1] + p.hessian[1], total.hessian[2] + p.hessian[2]];
   }
@@ -484,6 +501,7 @@ interface PlattSettings {
  * backtracking converges in a handful of passes. Starts at the identity (1, 0).
  */
 function* plattSearch(op: string, s: PlattSettings, targets: { positive: number; negative: number }): Generator<PlattScaling, PlattFit, PlattObjective> {
+  const hard = targets.positive === 1 && targets.negative === 0;
   let p: PlattScaling = { scale: 1, bias: 0 };
   let o = checkPlatt(op, yield p);
   let evaluations = 1;
@@ -494,10 +512,11 @@ function* plattSearch(op: string, s: PlattSettings, targets: { positive: number;
     const n = o.count;
     const [ga, gb] = [o.grad[0] / n, o.grad[1] / n];
     const [haa, hab, hbb] = [o.hessian[0] / n, o.hessian[1] / n, o.hessian[2] / n];
-    if (Math.max(Math.abs(ga), Math.abs(gb)) <= s.tolerance) return done(true);
-    if (o.nllSum / n <= 1e-12 || Math.abs(p.scale) > 1e8) {
-      return done(false, { code: 'W_SEPARATED', message: `${op}: the labels are separated by the logits (NLL ${(o.nllSum / n).toExponential(2)} at scale ${p.scale.toPrecision(3)}): the optimum is at infinite scale; use targets: 'platt'` });
+    // Hard targets that one line separates have no finite optimum: the NLL falls as the scale grows.
+    if ((o.misclassified === 0 && hard) || Math.abs(p.scale) > 1e8) {
+      return done(false, { code: 'W_SEPARATED', message: `${op}: scale·z + bias = 0 separates the labels (at scale ${p.scale.toPrecision(3)}, bias ${p.bias.toPrecision(3)}): the optimum is at infinite scale; use targets: 'platt'` });
     }
+    if (Math.max(Math.abs(ga), Math.abs(gb)) <= s.tolerance) return done(true);
     // Solve H·d = −g; a tiny ridge keeps a flat direction (all z equal) solvable.
     const ridge = 1e-12 * (haa + hbb) + 1e-300;
     const det = (haa + ridge) * (hbb + ridge) - hab * hab;
@@ -510,7 +529,15 @@ function* plattSearch(op: string, s: PlattSettings, targets: { positive: number;
     const f = o.nllSum / n, slope = ga * da + gb * db;
     // Newton decrement λ²/2 = −g·d/2 bounds what the step can still gain (Boyd & Vandenberghe 9.5.1); below the
     // f64 resolution of f there is nothing left to find.
-    if (-slope / 2 <= 1e-15 * Math.max(1, f)) return done(true);
+    if (-slope / 2 <= 1e-15 * Math.max(1, f)) {
+      // The Newton step is exact to f64 here but its decrease is below f's resolution: take it unchecked.
+      if (evaluations < s.maxEvaluations) {
+        p = { scale: p.scale + da, bias: p.bias + db };
+        o = checkPlatt(op, yield p);
+        evaluations++;
+      }
+      return done(true);
+    }
     let t = 1, next: { p: PlattScaling; o: PlattObjective } | undefined;
     for (let tries = 0; tries < 50 && evaluations < s.maxEvaluations; tries++) {
       const q = { scale: p.scale + t * da, bias: p.bias + t * db };

@@ -270,8 +270,19 @@ export interface SigmoidTemperatureObjectiveOptions {
   temperature: number | readonly number[];
 }
 
-/** Per-column sums of the sigmoid NLL at its temperature(s): each column's sums are a TemperatureObjective over its rows. */
-export function sigmoidTemperatureObjective(logits: Float32Array, shape: Shape2D, targets: Int32Array, options: SigmoidTemperatureObjectiveOptions): TemperatureObjective[] {
+/** One column's sums of a sigmoid head's NLL at its temperature. */
+export interface SigmoidTemperatureObjective extends TemperatureObjective {
+  /** Entries whose logit is on the wrong side of 0 (or at 0); none means the column is separated: its optimum is T → 0. */
+  misclassified: number;
+}
+
+/**
+ * Per-column sums of a sigmoid head's binary cross-entropy at its temperature(s) and their first and second
+ * derivatives in T: each column is a TemperatureObjective over its rows (add columns for a shared T, shards to merge).
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_LABEL (targets not 0/1), E_NONFINITE, E_TEMPERATURE, E_ARGUMENT
+ * @example sigmoidTemperatureObjective(logits, [n, 3], targets, { temperature: [1, 2, 0.5] })[0].nllSum
+ */
+export function sigmoidTemperatureObjective(logits: Float32Array, shape: Shape2D, targets: Int32Array, options: SigmoidTemperatureObjectiveOptions): SigmoidTemperatureObjective[] {
   const op = 'sigmoidTemperatureObjective';
   const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
   checkTargets(op, targets, rows, cols);
@@ -279,22 +290,31 @@ export function sigmoidTemperatureObjective(logits: Float32Array, shape: Shape2D
   const t = options.temperature;
   const ts = typeof t === 'number' ? new Array<number>(cols).fill(checkTemperature(op, t)) : Array.isArray(t) && t.length === cols ? t.map((v) => checkTemperature(op, v)) : undefined;
   if (!ts) throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a number > 0 or ${cols} of them, got ${describe(t)}`);
-  if (rows === 0) return ts.map(() => ({ nllSum: 0, gradSum: 0, hessSum: 0, count: 0 }));
+  if (rows === 0) return ts.map(() => ({ nllSum: 0, gradSum: 0, hessSum: 0, count: 0, misclassified: 0 }));
   return sigmoidArena(op, logits, rows, cols, targets)(ts);
 }
 
-function sigmoidArena(op: string, logits: Float32Array, rows: number, cols: number, targets: Int32Array): (temperatures: readonly number[]) => TemperatureObjective[] {
+function sigmoidArena(op: string, logits: Float32Array, rows: number, cols: number, targets: Int32Array): (temperatures: readonly number[]) => SigmoidTemperatureObjective[] {
   arenaReset();
   const zPtr = put(logits);
   const tPtr = put(targets);
   const invPtr = alloc(cols * 8);
-  const outPtr = alloc(cols * 24);
+  const outPtr = alloc(cols * 32);
   const kernel = wasm().sigmoidTemperatureObjective;
   return (temperatures) => {
     f64(invPtr, cols).set(temperatures.map((t) => 1 / t));
     check(op, kernel(zPtr, tPtr, rows, cols, invPtr, outPtr));
-    const o = f64(outPtr, cols * 3);
-    return Array.from({ length: cols }, (_, j) => ({ nllSum: o[3 * j], gradSum: o[3 * j + 1], hessSum: o[3 * j + 2], count: rows }));
+    const o = f64(outPtr, cols * 4);
+    return Array.from({ length: cols }, (_, j) => ({ nllSum: o[4 * j], gradSum: o[4 * j + 1], hessSum: o[4 * j + 2], count: rows, misclassified: o[4 * j + 3] }));
+  };
+}
+
+/** A search that is not run: the column is separated, T stays where it started. */
+function* separatedFit(op: string, init: number, o: TemperatureObjective): Generator<number, TemperatureFit, unknown> {
+  const f = o.nllSum / o.count;
+  return {
+    temperature: init, nllBefore: f, nllAfter: f, evaluations: 1, converged: false,
+    warnings: [{ code: 'W_SEPARATED', message: `${op}: the sign of every logit already matches its target, at any T: the NLL only falls toward T → 0, so T stays at ${init}` }],
   };
 }
 
@@ -336,9 +356,16 @@ export function fitSigmoidTemperature(logits: Float32Array, shape: Shape2D, targ
   if (typeof perLabel !== 'boolean') throw new TStarError('E_ARGUMENT', `${op}: perLabel must be a boolean, got ${describe(perLabel)}`);
   const { x, warnings } = fitInputs(op, logits, rows, cols, options.inputs, true);
   const objective = sigmoidArena(op, x, rows, cols, targets);
-  const fits = (perLabel ? Array.from({ length: cols }, (_, j) => newton(`${op} (column ${j})`, s)) : [newton(op, s)]);
+  // The sign of z/T does not depend on T: a column (or, shared, every column) that sign(z) already gets right is
+  // separated at every T, and its NLL only falls toward T → 0. Those searches are not run.
+  const first = objective(new Array<number>(cols).fill(s.init));
+  const separated = perLabel ? first.map((o) => o.misclassified === 0) : [first.every((o) => o.misclassified === 0)];
+  const fits = separated.map((sep, j) => {
+    const name = perLabel ? `${op} (column ${j})` : op;
+    return sep ? separatedFit(name, s.init, perLabel ? first[j] : { ...mergeTemperatureObjectives(first), count: rows }) : newton(name, s);
+  });
   let steps = fits.map((g) => g.next());
-  let evaluations = 0;
+  let evaluations = 1;
   // Lockstep: every unfinished search proposes a T, one pass evaluates them all (finished columns keep theirs).
   const current = new Array<number>(fits.length).fill(s.init);
   while (steps.some((st) => !st.done)) {

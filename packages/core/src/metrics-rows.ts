@@ -218,7 +218,8 @@ export function fromConfidences(op: string, conf: Float64Array | undefined, corr
   else for (let b = 0; b < B; b++) n += equalWidth!.count[b];
   const sorted = conf && (s.binning === 'equal-mass' || s.bootstrap || s.selective) ? sortRows(conf, correct!) : undefined;
   const w = wasm();
-  arenaReset();
+  const resampling = s.bootstrap ? (B + 1) * 8 + n * 4 + B * 24 + Math.max(s.bootstrap.replicates, s.bootstrap.simulations) * 8 + s.bootstrap.replicates * B * 8 : 0;
+  arenaReset(n * 8, n * 4, (B + 1) * 8, (B + 1) * 8, B * 24, resampling);
   let edges = widthEdges(B);
   let totals: Totals | undefined = s.binning === 'equal-width' ? equalWidth : undefined;
   const sortedPtrs = sorted ? [put(sorted.conf), put(sorted.correct)] : [];

@@ -224,7 +224,8 @@ function sums(p: Prepared, input: Float32Array, labels: Int32Array, options: Cal
   const forecasts = sigmoid ? rows * cols : rows;
   const edges = widthEdges(binCount);
   const w = wasm();
-  arenaReset();
+  const classwiseBytes = options.classwise ? cols * binCount * 40 + Math.ceil(cols / 4) * 16 : 0;
+  arenaReset(x.byteLength, labels.byteLength, forecasts * 8, forecasts * 4, 48, (binCount + 1) * 8, classwiseBytes, sigmoid ? cols * 16 : 0, binCount * 24);
   const xPtr = put(x);
   const yPtr = put(labels);
   const confPtr = alloc(forecasts * 8);
@@ -464,7 +465,7 @@ export function probabilitiesToLogits(probabilities: Float32Array, shape: Shape2
   const tol = checkNumber(op, 'sumTolerance', options.sumTolerance ?? 1e-3, 0, 0.999999);
   const sigmoid = head === 'sigmoid';
   if (rows * cols === 0) return { logits: new Float32Array(0), saturated: 0, warnings: [] };
-  arenaReset();
+  arenaReset(probabilities.byteLength, probabilities.byteLength, 24);
   const pPtr = put(probabilities);
   const outPtr = alloc(probabilities.byteLength);
   const sumsPtr = alloc(24);

@@ -155,11 +155,12 @@ function checkVectorObjective(op: string, v: unknown, classes: number): VectorSc
 
 /** Copies logits and labels in once; the returned function evaluates the objective at any parameters. */
 function vectorArena(op: string, logits: Float32Array, rows: number, cols: number, labels: Int32Array): VectorScalingObjectiveFn {
-  arenaReset();
+  const scratchBytes = Math.ceil(cols / 2) * 16 + Math.ceil(cols / 4) * 16;
+  arenaReset(logits.byteLength, labels.byteLength, cols * 8, cols * 8, scratchBytes, cols * 16, 16);
   const xPtr = put(logits);
   const yPtr = put(labels);
   const wPtr = alloc(cols * 8), bPtr = alloc(cols * 8);
-  const scratch = alloc(Math.ceil(cols / 2) * 16 + Math.ceil(cols / 4) * 16);
+  const scratch = alloc(scratchBytes);
   const gradPtr = alloc(cols * 16), outPtr = alloc(16);
   const kernel = wasm().vectorScalingObjective;
   return ({ scale, bias }) => {
@@ -437,7 +438,7 @@ function checkBinary(op: string, logits: Float32Array, shape: Shape2D, labels: I
 
 function plattArena(op: string, logits: Float32Array, labels: Int32Array, targets: { positive: number; negative: number }): PlattObjectiveFn {
   const n = logits.length;
-  arenaReset();
+  arenaReset(logits.byteLength, labels.byteLength, 56);
   const zPtr = put(logits), yPtr = put(labels), outPtr = alloc(56);
   const kernel = wasm().plattObjective;
   return ({ scale, bias }) => {

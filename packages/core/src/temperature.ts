@@ -295,7 +295,7 @@ export function sigmoidTemperatureObjective(logits: Float32Array, shape: Shape2D
 }
 
 function sigmoidArena(op: string, logits: Float32Array, rows: number, cols: number, targets: Int32Array): (temperatures: readonly number[]) => SigmoidTemperatureObjective[] {
-  arenaReset();
+  arenaReset(logits.byteLength, targets.byteLength, cols * 8, cols * 32);
   const zPtr = put(logits);
   const tPtr = put(targets);
   const invPtr = alloc(cols * 8);

@@ -51,7 +51,7 @@ export const evaluate: Command = {
     const svg = optionalString(values, 'svg');
     if (svg !== undefined) await writeOutput(svg, reliabilitySvg(metrics, { temperature: chosen.temperature }));
     if (json) {
-      stdout(toJson({ logits: data.logitsPath, labels: data.labelsPath, rows: data.shape[0], classes: data.shape[1], temperature: chosen.temperature, source: chosen.source, warnings: chosen.warnings, ...metrics }));
+      stdout(toJson({ logits: data.logitsPath, labels: data.labelsPath, rows: data.shape[0], classes: data.shape[1], temperature: chosen.temperature, source: chosen.source, ...metrics, warnings: [...chosen.warnings, ...metrics.warnings] }));
       return;
     }
     const from = { given: '', auto: ' (T̂* from --feature-dim)', fit: ' (fitted)' }[chosen.source];

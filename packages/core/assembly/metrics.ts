@@ -371,6 +371,10 @@ export function metricsBins(confPtr: usize, correctPtr: usize, n: i32, edgesPtr:
   }
 }
 
+// Bootstrap draws land in blocks of 4096 rows (16 KB of counts, within L1) before their row is drawn.
+const BLOCK_BITS = 12;
+const BLOCK: i32 = 1 << BLOCK_BITS;
+
 // mulberry32, the same stream as src/random.ts's seededRandom, so a float64 reference replays every draw.
 let state: u32 = 0;
 
@@ -419,13 +423,21 @@ export function metricsMassEdges(confPtr: usize, n: i32, binCount: i32, edgesPtr
   return countsPtr == 0 ? 1 : load<i32>(countsPtr + (<usize>i << 2));
 }
 
+// @ts-ignore: decorator
+@inline function flushBin(binsPtr: usize, b: i32, n: f64, conf: f64, hits: f64): void {
+  const o = binsPtr + <usize>b * 24;
+  store<f64>(o, load<f64>(o) + n);
+  store<f64>(o, load<f64>(o, 8) + conf, 8);
+  store<f64>(o, load<f64>(o, 16) + hits, 16);
+}
+
 /**
  * Resampled ECEs over rows sorted by ascending confidence (conf f64, correct i32). Bootstrap (simulate =
- * false): each replicate draws n row indices uniformly with replacement (index ⌊u·n⌋). Simulation (true): each
+ * false): each replicate draws n row indices uniformly with replacement (two stages, see below). Simulation (true): each
  * replicate keeps every row once and draws its outcome as u < confidence — a perfectly calibrated model with
  * these confidences. Equal-mass replicates recompute their quantile edges; otherwise `edges` (B + 1) stay.
  * Writes ece[r] and, when accPtr ≠ 0, each bin's accuracy acc[r·B + b] (NaN for an empty bin).
- * Scratch: counts (n i32), bins (3·B f64).
+ * Scratch: counts (n + ⌈n/4096⌉ i32), bins (3·B f64).
  */
 export function metricsResample(
   confPtr: usize, correctPtr: usize, n: i32, edgesPtr: usize, binCount: i32, equalMass: bool, lowerClosed: bool,
@@ -434,28 +446,48 @@ export function metricsResample(
   state = seed;
   for (let r = 0; r < replicates; r++) {
     if (!simulate) {
-      memory.fill(countsPtr, 0, <usize>n << 2);
+      // n draws with replacement in two stages, so no draw lands far away in memory: first the block of 4096
+      // rows each of n uniform indices ⌊u·n⌋ falls in (counted per block), then each block's draws uniformly
+      // within the block (⌊u·size⌋). Together: n independent uniform row indices, as one stage would give.
+      const blocks = (n + BLOCK - 1) >> BLOCK_BITS;
+      const blockPtr = countsPtr + (<usize>n << 2);
+      memory.fill(countsPtr, 0, <usize>(n + blocks) << 2);
       for (let i = 0; i < n; i++) {
-        const at = countsPtr + (<usize><i32>Math.floor(uniform() * <f64>n) << 2);
+        const at = blockPtr + (<usize>(<i32>Math.floor(uniform() * <f64>n) >> BLOCK_BITS) << 2);
         store<i32>(at, load<i32>(at) + 1);
+      }
+      for (let k = 0; k < blocks; k++) {
+        const first = k << BLOCK_BITS;
+        const size = <f64>min(BLOCK, n - first);
+        const draws = load<i32>(blockPtr + (<usize>k << 2));
+        for (let j = 0; j < draws; j++) {
+          const at = countsPtr + (<usize>(first + <i32>Math.floor(uniform() * size)) << 2);
+          store<i32>(at, load<i32>(at) + 1);
+        }
       }
       if (equalMass) massEdges(confPtr, countsPtr, n, binCount, edgesPtr);
     }
     memory.fill(binsPtr, 0, <usize>binCount * 24);
+    // Rows ascend, so the bin only moves up: sums stay in locals until it does (no store-to-load chain per row).
     let b = 0;
+    let edge = binCount > 1 ? load<f64>(edgesPtr + 8) : Infinity;
+    let sn: f64 = 0, sc: f64 = 0, sh: f64 = 0;
     for (let i = 0; i < n; i++) {
       const w = simulate ? 1 : load<i32>(countsPtr + (<usize>i << 2));
       if (w == 0) continue;
       const c = load<f64>(confPtr + (<usize>i << 3));
-      // Rows ascend, so the bin only moves up.
-      if (lowerClosed) while (b < binCount - 1 && c >= load<f64>(edgesPtr + (<usize>(b + 1) << 3))) b++;
-      else while (b < binCount - 1 && c > load<f64>(edgesPtr + (<usize>(b + 1) << 3))) b++;
-      const hit = simulate ? <f64>(uniform() < c) : <f64>(w * load<i32>(correctPtr + (<usize>i << 2)));
-      const o = binsPtr + <usize>b * 24;
-      store<f64>(o, load<f64>(o) + <f64>w);
-      store<f64>(o, load<f64>(o, 8) + <f64>w * c, 8);
-      store<f64>(o, load<f64>(o, 16) + hit, 16);
+      if (lowerClosed ? c >= edge : c > edge) {
+        flushBin(binsPtr, b, sn, sc, sh);
+        sn = 0; sc = 0; sh = 0;
+        if (lowerClosed) while (b < binCount - 1 && c >= load<f64>(edgesPtr + (<usize>(b + 1) << 3))) b++;
+        else while (b < binCount - 1 && c > load<f64>(edgesPtr + (<usize>(b + 1) << 3))) b++;
+        edge = b < binCount - 1 ? load<f64>(edgesPtr + (<usize>(b + 1) << 3)) : Infinity;
+      }
+      sn += <f64>w;
+      sc += <f64>w * c;
+      sh += simulate ? <f64>(uniform() < c) : <f64>(w * load<i32>(correctPtr + (<usize>i << 2)));
     }
+    flushBin(binsPtr, b, sn, sc, sh);
     let ece: f64 = 0;
     for (let j = 0; j < binCount; j++) {
       const o = binsPtr + <usize>j * 24;

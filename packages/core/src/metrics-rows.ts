@@ -218,7 +218,7 @@ export function fromConfidences(op: string, conf: Float64Array | undefined, corr
   else for (let b = 0; b < B; b++) n += equalWidth!.count[b];
   const sorted = conf && (s.binning === 'equal-mass' || s.bootstrap || s.selective) ? sortRows(conf, correct!) : undefined;
   const w = wasm();
-  const resampling = s.bootstrap ? (B + 1) * 8 + n * 4 + B * 24 + Math.max(s.bootstrap.replicates, s.bootstrap.simulations) * 8 + s.bootstrap.replicates * B * 8 : 0;
+  const resampling = s.bootstrap ? (B + 1) * 8 + (n + Math.ceil(n / 4096)) * 4 + B * 24 + Math.max(s.bootstrap.replicates, s.bootstrap.simulations) * 8 + s.bootstrap.replicates * B * 8 : 0;
   arenaReset(n * 8, n * 4, (B + 1) * 8, (B + 1) * 8, B * 24, resampling);
   let edges = widthEdges(B);
   let totals: Totals | undefined = s.binning === 'equal-width' ? equalWidth : undefined;
@@ -246,7 +246,7 @@ function bootstrap(confPtr: number, correctPtr: number, n: number, edges: Float6
   const B = s.binCount;
   const w = wasm();
   const edgesPtr = alloc((B + 1) * 8);
-  const countsPtr = alloc(n * 4), binsPtr = alloc(B * 24);
+  const countsPtr = alloc((n + Math.ceil(n / 4096)) * 4), binsPtr = alloc(B * 24);
   const ecePtr = alloc(Math.max(R, S) * 8), accPtr = alloc(R * B * 8);
   const mass = s.binning === 'equal-mass' ? 1 : 0;
   f64(edgesPtr, B + 1).set(edges);

@@ -529,7 +529,7 @@ export function sortedRows(conf: ArrayLike<number>, correct: ArrayLike<number>):
 }
 
 /**
- * Bootstrap ECEs: replicate r draws n indices ⌊u·n⌋ into the sorted rows; equal-mass edges come from the
+ * Bootstrap ECEs: replicate r draws n indices into the sorted rows (blocks of 4096, then rows); equal-mass edges come from the
  * replicate's own multiset. Simulation: every sorted row once, outcome u < confidence.
  */
 export function resampledEces(conf: ArrayLike<number>, correct: ArrayLike<number>, B: number, equalMass: boolean, lowerClosed: boolean, replicates: number, seed: number, simulate: boolean): number[] {
@@ -544,8 +544,14 @@ export function resampledEces(conf: ArrayLike<number>, correct: ArrayLike<number
       out.push(binnedErrors(s.conf, outcome, fixed, lowerClosed).ece);
       continue;
     }
+    // n uniform draws in two stages: the block of 4096 rows each draw falls in, then the row within its block.
     const w = new Array(n).fill(0);
-    for (let i = 0; i < n; i++) w[Math.floor(random() * n)]++;
+    const blocks = new Array(Math.ceil(n / 4096)).fill(0);
+    for (let i = 0; i < n; i++) blocks[Math.floor(Math.floor(random() * n) / 4096)]++;
+    blocks.forEach((k, b) => {
+      const size = Math.min(4096, n - b * 4096);
+      for (let j = 0; j < k; j++) w[b * 4096 + Math.floor(random() * size)]++;
+    });
     const sample: number[] = [];
     w.forEach((k, i) => { for (let j = 0; j < k; j++) sample.push(s.conf[i]); });
     const edges = equalMass ? massEdges(sample, B) : fixed;

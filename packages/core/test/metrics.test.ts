@@ -328,6 +328,23 @@ describe('calibrationMetrics: classwise ECE and the Brier decomposition', () => 
     }
   });
 
+  it('keeps the decomposition identity and the reference on random heads, temperatures and bins (property)', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 40 }), fc.integer({ min: 2, max: 9 }), fc.integer({ min: 1, max: 1e6 }),
+      fc.double({ min: 0.2, max: 5, noNaN: true }), fc.integer({ min: 1, max: 20 }), fc.boolean(),
+      (r, c, seed, temperature, bins, sigmoid) => {
+        const x = mat(r, c, seed, -6, 6);
+        const y = sigmoid ? labels(r * c, 2, seed + 1) : labels(r, c, seed + 1);
+        const m = calibrationMetrics(x, [r, c], y, { temperature, binCount: bins, classwise: true, head: sigmoid ? 'sigmoid' : 'softmax' });
+        const p = sigmoid ? ref.sigmoidMetrics(x, r, c, y, [temperature]).p : Array.from(ref.softmax(x, r, c, temperature));
+        const e = ref.classwise(p, r, c, sigmoid ? (i, j) => y[i * c + j] : (i, j) => (y[i] === j ? 1 : 0), bins);
+        expectScalarClose(m.classwise!.ece, e.ece, 0, 1e-6);
+        const d = m.brierDecomposition!;
+        expectScalarClose(d.reliability, e.reliability, 1e-6, 1e-9);
+        expectScalarClose(d.reliability - d.resolution + d.uncertainty + d.withinBin, m.brier, 1e-6, 1e-9);
+      }), { numRuns: 300 });
+  });
+
   it('decomposes probability inputs too', () => {
     const p = probs(300, 5, 9), y = labels(300, 5, 9);
     const m = calibrationMetrics(p, [300, 5], y, { inputs: 'probabilities', classwise: true });

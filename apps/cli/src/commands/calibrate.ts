@@ -111,9 +111,9 @@ export const calibrate: Command = {
       ? await readLabelled(required(values, 'logits'), required(values, 'labels'), head === 'sigmoid' ? 'targets' : 'logits')
       : await modelLabelled(values);
     if (method !== 'temperature' || head === 'sigmoid') return runScaler(values, data, dir, { json, stdout });
-    const heldOut = heldOutReport(values, data);
     const binCount = number(values, 'bin-count', { integer: true, min: 1, max: LIMITS.binCount }) ?? 15;
     const steps = number(values, 'steps', { integer: true, min: 2, max: LIMITS.steps }) ?? 41;
+    const heldOut = heldOutReport(values, data);
     const dim = number(values, 'feature-dim', { integer: true, min: 1 }) ?? data.featureDim;
     const estimate = dim === undefined
       ? undefined

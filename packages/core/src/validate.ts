@@ -134,8 +134,37 @@ export function checkLabels(op: string, labels: unknown, rows: number, cols: num
     const y = labels[r];
     if ((y < 0 || y >= cols) && y !== ignoreIndex) {
       const ignored = ignoreIndex === undefined ? '' : ` and is not ignoreIndex (${ignoreIndex})`;
-      throw new TStarError('E_LABEL', `${op}: label ${y} at row ${r} is outside [0, ${cols})${ignored}`);
+      throw new TStarError('E_LABEL', `${op}: label ${y} at row ${r} is outside [0, ${cols})${ignored}${y === cols ? oneIndexedHint(labels, cols) : ''}`);
     }
   }
   return labels;
+}
+
+// Labels 1…K against K columns: the commonest off-by-one, named in the error rather than left to the caller.
+function oneIndexedHint(labels: Int32Array, cols: number): string {
+  let lo = Infinity, hi = -Infinity;
+  for (const y of labels) {
+    lo = Math.min(lo, y);
+    hi = Math.max(hi, y);
+  }
+  return lo >= 1 && hi === cols ? ` (the labels look 1-indexed: none is 0 and the largest equals the class count ${cols}; subtract 1)` : '';
+}
+
+/**
+ * Checks 0/1 targets of a sigmoid head: an Int32Array with one entry per logit (`rows × cols`). Class indices
+ * (one label per row for several columns, or values above 1) are E_SHAPE / E_LABEL naming the mix-up.
+ */
+export function checkTargets(op: string, targets: unknown, rows: number, cols: number): Int32Array {
+  if (!(targets instanceof Int32Array)) throw new TStarError('E_DTYPE', `${op}: targets of a sigmoid head must be an Int32Array of 0/1, got ${typeName(targets)}`);
+  if (targets.length !== rows * cols) {
+    const hint = targets.length === rows && cols > 1 ? '; one class index per row belongs to a softmax head (head: \'softmax\')' : '';
+    throw new TStarError('E_SHAPE', `${op}: a sigmoid head needs one 0/1 target per logit (${rows} × ${cols} = ${rows * cols}), got ${targets.length}${hint}`);
+  }
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i];
+    if (t !== 0 && t !== 1) {
+      throw new TStarError('E_LABEL', `${op}: a sigmoid head takes 0/1 targets, got ${t} at row ${Math.floor(i / cols)}${t > 1 ? ' (a class index: multi-class labels need a softmax head)' : ''}`);
+    }
+  }
+  return targets;
 }

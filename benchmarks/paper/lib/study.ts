@@ -1,3 +1,4 @@
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { cumulativeSpectralGradient, resolveTemperature, type CsgOptions } from '@tstar/core';
 import { bestTemperature, pairedWins, spearman, stat, summarise, tryFit, type BestTemperature, type Stat, type TemperatureRuns, type TemperatureSummary, type Wins } from './analysis.js';
@@ -74,6 +75,38 @@ export interface StudyResult {
   };
 }
 
+/**
+ * Finished trainings as JSON lines keyed by everything a result depends on (task, architecture, temperatures,
+ * seed, training options), so an interrupted or re-analysed run retrains nothing it already has.
+ */
+class JobCache {
+  private readonly results = new Map<string, GroupResult>();
+
+  constructor(private readonly file?: string) {
+    if (!file || !existsSync(file)) return;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line) continue;
+      const { key, result } = JSON.parse(line) as { key: string; result: GroupResult };
+      this.results.set(key, result);
+    }
+  }
+
+  private key(job: Job): string {
+    return JSON.stringify({ task: job.task, arch: job.arch, temperatures: job.temperatures, seed: job.seed, train: job.train });
+  }
+
+  get(job: Job): GroupResult | undefined {
+    return this.results.get(this.key(job));
+  }
+
+  put(job: Job, result: GroupResult): void {
+    if (!this.file) return;
+    const key = this.key(job);
+    this.results.set(key, result);
+    appendFileSync(this.file, JSON.stringify({ key, result }) + '\n');
+  }
+}
+
 const CSG_OPTIONS = { k: 3, samplesPerClass: 100, seed: 1, runCount: 3 } as const;
 
 const near = (a: number, b: number): boolean => Math.abs(Math.log(a / b)) < 0.02;
@@ -83,7 +116,7 @@ function addTemperature(list: number[], t: number): void {
 }
 
 /** Runs the plan: tasks and CSG, a first pass over the grid + T̂*, a second pass around each cell's best, analysis. */
-export async function runStudy(plan: StudyPlan, options: { workers: number; log?: (line: string) => void }): Promise<StudyResult> {
+export async function runStudy(plan: StudyPlan, options: { workers: number; log?: (line: string) => void; cache?: string }): Promise<StudyResult> {
   const log = options.log ?? (() => {});
   const started = new Date();
   const loadBefore = os.loadavg();
@@ -116,11 +149,15 @@ export async function runStudy(plan: StudyPlan, options: { workers: number; log?
     }));
   };
   const sweepOf = new Map<number, Sweep>();
+  const cache = new JobCache(options.cache);
   const execute = async (jobs: Job[], pass: string): Promise<void> => {
     const rowsOf = (job: Job) => tasks[sweepOf.get(job.id)!.label].rows.train;
-    const total = jobs.reduce((a, j) => a + jobCost(j, rowsOf(j)), 0);
+    const cached = jobs.filter((j) => cache.get(j));
+    if (cached.length > 0) log(`${pass}: ${cached.length} of ${jobs.length} trainings read from ${options.cache}`);
+    const todo = jobs.filter((j) => !cache.get(j));
+    const total = todo.reduce((a, j) => a + jobCost(j, rowsOf(j)), 0);
     let done = 0, last = performance.now();
-    await runJobs(jobs, options.workers, (j) => jobCost(j, rowsOf(j)), (job, result) => {
+    const record = (job: Job, result: GroupResult): void => {
       const sweep = sweepOf.get(job.id)!;
       const cell = runs.get(cellKey(sweep, job.arch.featureDim, job.arch.batchNorm))!;
       result.temperatures.forEach((t, g) => {
@@ -131,6 +168,11 @@ export async function runStudy(plan: StudyPlan, options: { workers: number; log?
       gigaMacs += jobCost(job, rowsOf(job)) / 1e9;
       copies += job.temperatures.length;
       jobsRun++;
+    };
+    for (const job of cached) record(job, cache.get(job)!);
+    await runJobs(todo, options.workers, (j) => jobCost(j, rowsOf(j)), (job, result) => {
+      cache.put(job, result);
+      record(job, result);
       done += jobCost(job, rowsOf(job));
       if (performance.now() - last > 10_000 || done === total) {
         last = performance.now();
@@ -150,6 +192,7 @@ export async function runStudy(plan: StudyPlan, options: { workers: number; log?
         runs.set(key, new Map());
         meta.set(key, { sweep, M, bn, tHat: auto.temperature, clipped: auto.optimal?.clipped ?? false });
         const temperatures = [...plan.grid];
+        addTemperature(temperatures, 1);
         addTemperature(temperatures, auto.temperature);
         temperatures.sort((a, b) => a - b);
         for (const job of jobsFor(sweep, M, bn, temperatures)) {

@@ -1,8 +1,12 @@
 import { DEFAULT_COEFFICIENTS } from '@tstar/core';
-import type { Stat } from './analysis.js';
+import { spearman, type Stat } from './analysis.js';
 import type { CellResult, StudyResult } from './study.js';
 
 const ALPHA = DEFAULT_COEFFICIENTS.alpha, BETA = DEFAULT_COEFFICIENTS.beta;
+
+/** Labels of the pooled fits by regime (lib/study.ts makes them). */
+export const MEMORISING = 'BN-on cells that memorise';
+export const NOT_MEMORISING = 'BN-on cells that do not memorise';
 
 const pct = (s: Stat): string => `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}`;
 const num = (s: Stat): string => `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}`;
@@ -81,6 +85,10 @@ export function verdicts(result: StudyResult): string[] {
   for (const regime of ['memorises', 'does not memorise'] as const) {
     const cells = bnOn.filter((c) => c.regime === regime);
     if (cells.length === 0) continue;
+    const fit = result.fits.find((f) => f.label === (regime === 'memorises' ? MEMORISING : NOT_MEMORISING));
+    const rho = spearman(cells.map((c) => c.featureDim), cells.map((c) => c.best.smoothed));
+    const fitText = fit?.coefficients ? `refit ${fit.coefficients.alpha.toFixed(3)}·√M ${fit.coefficients.beta < 0 ? '−' : '+'} ${Math.abs(fit.coefficients.beta).toFixed(2)} (R² ${fit.r2!.toFixed(2)})` : 'no refit';
+    out.push(`Pooled BN-on cells that ${regime === 'memorises' ? 'memorise' : 'do not memorise'}: Spearman ρ(M, best T) = ${Number.isFinite(rho) ? rho.toFixed(2) : '—'}, ${fitText}.`);
     const better = cells.filter((c) => beats(c.atHat.testAccuracy, c.atOne.testAccuracy)).length;
     const wide = cells.filter((c) => c.featureDim >= 512);
     const bestWide = wide.length ? Math.max(...wide.map((c) => c.best.smoothed)) : Number.NaN;
@@ -91,15 +99,16 @@ export function verdicts(result: StudyResult): string[] {
 
 /** Best T against √M: one marker per cell (filled BN on, hollow BN off), the published line and the refit. */
 export function temperatureChart(result: StudyResult): string {
-  const W = 800, H = 500, left = 70, right = 250, top = 40, bottom = 60;
+  const W = 840, H = 500, left = 70, right = 290, top = 40, bottom = 60;
   const pw = W - left - right, ph = H - top - bottom;
   const widths = [...new Set(result.cells.map((c) => c.featureDim))].sort((a, b) => a - b);
   const xs = widths.map(Math.sqrt);
   const xMin = Math.floor(Math.min(...xs) - 1), xMax = Math.ceil(Math.max(...xs) + 1);
-  const yTop = Math.max(30, ...result.cells.map((c) => c.best.flat[1]), ...widths.map(published)) * 1.05;
-  const yMax = Math.ceil(yTop / 5) * 5;
+  // log2 axis: the tried temperatures are powers of √2 from ~0.18 to ~128.
+  const all = result.cells.flatMap((c) => [c.best.flat[0], c.best.flat[1], c.best.smoothed]);
+  const yLo = 2 ** Math.floor(Math.log2(Math.min(0.5, ...all))), yHi = 2 ** Math.ceil(Math.log2(Math.max(32, ...all, ...widths.map(published))));
   const X = (v: number) => left + ((v - xMin) / (xMax - xMin)) * pw;
-  const Y = (v: number) => top + ph - (Math.max(0, Math.min(v, yMax)) / yMax) * ph;
+  const Y = (v: number) => top + ph - ((Math.log2(Math.max(yLo, Math.min(v, yHi))) - Math.log2(yLo)) / (Math.log2(yHi) - Math.log2(yLo))) * ph;
   const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
   const mainSweeps = [...new Set(result.cells.filter((c) => c.group === 'main').map((c) => c.sweep))];
   const colour = (sweep: string) => palette[mainSweeps.indexOf(sweep) % palette.length];
@@ -108,20 +117,21 @@ export function temperatureChart(result: StudyResult): string {
   s.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   s.push(`<text x="${left + pw / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">Best training temperature against √M (${escapeXml(result.plan.mode)} run)</text>`);
   // Grid and axes.
-  for (let v = 0; v <= yMax; v += yMax > 40 ? 10 : 5) {
+  for (let v = yLo; v <= yHi * 1.0001; v *= 2) {
     s.push(`<line x1="${left}" x2="${left + pw}" y1="${Y(v)}" y2="${Y(v)}" stroke="#e5e5e5"/>`);
-    s.push(`<text x="${left - 8}" y="${Y(v) + 4}" text-anchor="end">${v}</text>`);
+    s.push(`<text x="${left - 8}" y="${Y(v) + 4}" text-anchor="end">${v < 1 ? v.toString().replace(/^0/, '') : v}</text>`);
   }
   for (const M of widths) {
     const x = X(Math.sqrt(M));
     s.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${top + ph}" stroke="#f0f0f0"/>`);
     s.push(`<text x="${x}" y="${top + ph + 18}" text-anchor="middle">${Math.sqrt(M).toFixed(1)}</text>`);
-    s.push(`<text x="${x}" y="${top + ph + 32}" text-anchor="middle" fill="#666" font-size="10">M=${M}</text>`);
+    s.push(`<text x="${x}" y="${top + ph + 32}" text-anchor="middle" fill="#666" font-size="10">${M}</text>`);
   }
   s.push(`<line x1="${left}" x2="${left + pw}" y1="${top + ph}" y2="${top + ph}" stroke="black"/>`);
   s.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${top + ph}" stroke="black"/>`);
+  s.push(`<text x="${left - 8}" y="${top + ph + 32}" text-anchor="end" fill="#666" font-size="10">M:</text>`);
   s.push(`<text x="${left + pw / 2}" y="${H - 10}" text-anchor="middle">√M (M = width of the features entering the output layer)</text>`);
-  s.push(`<text transform="translate(18 ${top + ph / 2}) rotate(-90)" text-anchor="middle">best training temperature T (validation accuracy)</text>`);
+  s.push(`<text transform="translate(18 ${top + ph / 2}) rotate(-90)" text-anchor="middle">best training temperature T (log scale; by validation accuracy)</text>`);
   // Published line, with the product's floor of 1, and the refit.
   const line = (f: (x: number) => number, attrs: string) => {
     const pts: string[] = [];
@@ -132,8 +142,11 @@ export function temperatureChart(result: StudyResult): string {
     s.push(`<polyline points="${pts.join(' ')}" fill="none" ${attrs}/>`);
   };
   line((x) => Math.max(1, ALPHA * x + BETA), 'stroke="black" stroke-width="2"');
-  const refit = result.fits.find((f) => f.label === 'all cells, BN on')?.coefficients;
-  if (refit) line((x) => refit.alpha * x + refit.beta, 'stroke="#555" stroke-width="1.5" stroke-dasharray="6 4"');
+  const refits = [
+    { fit: result.fits.find((f) => f.label === MEMORISING)?.coefficients, dash: '6 4', label: 'refit, BN-on cells that memorise' },
+    { fit: result.fits.find((f) => f.label === NOT_MEMORISING)?.coefficients, dash: '2 3', label: 'refit, BN-on cells that do not' },
+  ];
+  for (const r of refits) if (r.fit) { const f = r.fit; line((x) => f.alpha * x + f.beta, `stroke="#555" stroke-width="1.5" stroke-dasharray="${r.dash}"`); }
   // Cells: flat-top bar and marker, nudged sideways per sweep so they do not overlap.
   const sweeps = [...new Set(result.cells.map((c) => c.sweep))];
   for (const c of result.cells) {
@@ -158,7 +171,12 @@ export function temperatureChart(result: StudyResult): string {
   entry(`<line x1="{x}" x2="${lx + 20}" y1="{y}" y2="{y}" stroke="black" stroke-width="2"/>`, `published ${ALPHA}·√M − ${Math.abs(BETA)}`);
   s.push(`<text x="${lx + 26}" y="${ly - 4}" font-size="10" fill="#666">(floor 1, as tstar clips)</text>`);
   ly += 8;
-  if (refit) entry(`<line x1="{x}" x2="${lx + 20}" y1="{y}" y2="{y}" stroke="#555" stroke-width="1.5" stroke-dasharray="6 4"/>`, `refit ${refit.alpha.toFixed(3)}·√M ${refit.beta < 0 ? '−' : '+'} ${Math.abs(refit.beta).toFixed(2)}`);
+  for (const r of refits) {
+    if (!r.fit) continue;
+    entry(`<line x1="{x}" x2="${lx + 20}" y1="{y}" y2="{y}" stroke="#555" stroke-width="1.5" stroke-dasharray="${r.dash}"/>`, r.label);
+    s.push(`<text x="${lx + 26}" y="${ly - 4}" font-size="10" fill="#666">${r.fit.alpha.toFixed(3)}·√M ${r.fit.beta < 0 ? '−' : '+'} ${Math.abs(r.fit.beta).toFixed(2)}</text>`);
+    ly += 8;
+  }
   for (const sweep of mainSweeps) entry(`<circle cx="${lx + 10}" cy="{y}" r="4.5" fill="${colour(sweep)}" stroke="${colour(sweep)}"/>`, sweep);
   entry(`<circle cx="${lx + 10}" cy="{y}" r="4.5" fill="#999" stroke="#999"/>`, 'filled: BN on');
   entry(`<circle cx="${lx + 10}" cy="{y}" r="4.5" fill="white" stroke="#999" stroke-width="1.5"/>`, 'hollow: BN off');
@@ -174,7 +192,7 @@ export function markdownReport(result: StudyResult, chartFile: string, command: 
   const L: string[] = [];
   L.push('# Paper reproduction: T̂* = 0.7239·√M − 4.706 on MLPs trained with tfjs');
   L.push('');
-  L.push(`Generated by \`${command}\` (${plan.mode} mode) on ${timing.started.slice(0, 10)}: ${timing.jobs} grouped trainings, ${timing.copies} models, ${(timing.wallSeconds / 60).toFixed(1)} min wall, ${(timing.cpuSeconds / 60).toFixed(1)} min CPU on ${timing.workers || 1} process(es); ${timing.cpus}, Node ${timing.node}, load average ${timing.loadBefore.map((v) => v.toFixed(1)).join(' ')} before, ${timing.loadAfter.map((v) => v.toFixed(1)).join(' ')} after. Method and caveats: [paper/README.md](../paper/README.md).`);
+  L.push(`Generated by \`${command}\` (${plan.mode} mode) on ${timing.started.slice(0, 10)}: ${timing.jobs} grouped trainings${timing.cachedJobs ? ` (${timing.cachedJobs} read from the run cache)` : ''}, ${timing.copies} models, ${(timing.wallSeconds / 60).toFixed(1)} min wall, ${(timing.cpuSeconds / 60).toFixed(1)} min CPU in trainings on ${timing.workers || 1} process(es); ${timing.cpus}, Node ${timing.node}, load average ${timing.loadBefore.map((v) => v.toFixed(1)).join(' ')} before, ${timing.loadAfter.map((v) => v.toFixed(1)).join(' ')} after. Method and caveats: [paper/README.md](../paper/README.md).`);
   L.push('');
   L.push('## What this says about the paper');
   L.push('');

@@ -5,6 +5,7 @@ import { bestTemperature, pairedWins, spearman, stat, summarise, tryFit, type Be
 import { jobCost, runJobs, taskOf, type Job } from './jobs.js';
 import type { GroupResult } from './mlp.js';
 import type { StudyPlan, Sweep } from './plan.js';
+import { MEMORISING, NOT_MEMORISING } from './report.js';
 
 /** What is known of a task before training. */
 export interface TaskInfo {
@@ -63,6 +64,8 @@ export interface StudyResult {
     wallSeconds: number;
     cpuSeconds: number;
     jobs: number;
+    /** Jobs whose results came from the run cache (their CPU time is the original run's). */
+    cachedJobs: number;
     copies: number;
     /** CPU ms per 10⁹ multiply-adds of training, over all jobs: the unit the README extrapolates with. */
     cpuMsPerGigaMac: number;
@@ -139,7 +142,7 @@ export async function runStudy(plan: StudyPlan, options: { workers: number; log?
   const cellKey = (sweep: Sweep, M: number, bn: boolean): CellKey => `${sweep.label}|${M}|${bn}`;
   const runs = new Map<CellKey, Map<number, Map<number, GroupResult>>>(); // cell → T → seed → result of that T's copy
   const meta = new Map<CellKey, { sweep: Sweep; M: number; bn: boolean; tHat: number; clipped: boolean }>();
-  let nextId = 0, cpuMs = 0, gigaMacs = 0, copies = 0, jobsRun = 0;
+  let nextId = 0, cpuMs = 0, gigaMacs = 0, copies = 0, jobsRun = 0, cachedJobs = 0;
 
   const jobsFor = (sweep: Sweep, M: number, bn: boolean, temperatures: number[]): Job[] => {
     const info = tasks[sweep.label];
@@ -170,6 +173,7 @@ export async function runStudy(plan: StudyPlan, options: { workers: number; log?
       jobsRun++;
     };
     for (const job of cached) record(job, cache.get(job)!);
+    cachedJobs += cached.length;
     await runJobs(todo, options.workers, (j) => jobCost(j, rowsOf(j)), (job, result) => {
       cache.put(job, result);
       record(job, result);
@@ -265,6 +269,8 @@ export async function runStudy(plan: StudyPlan, options: { workers: number; log?
   }
   const bnOn = cells.filter((c) => c.batchNorm);
   fitOf('all cells, BN on', bnOn);
+  fitOf(MEMORISING, bnOn.filter((c) => c.regime === 'memorises'));
+  fitOf(NOT_MEMORISING, bnOn.filter((c) => c.regime !== 'memorises'));
   fitOf('all cells, BN off', cells.filter((c) => !c.batchNorm));
   fitOf('all cells, BN on, with γ·ln CSG + δ·ln CN', bnOn, { csg: true, numClasses: true });
 
@@ -277,7 +283,7 @@ export async function runStudy(plan: StudyPlan, options: { workers: number; log?
   return {
     plan, tasks, cells, fits, trends,
     timing: {
-      wallSeconds: (performance.now() - t0) / 1000, cpuSeconds, jobs: jobsRun, copies,
+      wallSeconds: (performance.now() - t0) / 1000, cpuSeconds, jobs: jobsRun, cachedJobs, copies,
       cpuMsPerGigaMac: cpuMs / Math.max(gigaMacs, 1e-9), workers: options.workers,
       loadBefore, loadAfter: os.loadavg(), cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
       node: process.version, started: started.toISOString(),

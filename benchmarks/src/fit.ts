@@ -7,12 +7,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fitTemperature, init, temperatureObjective } from '@tstar/core';
-import { normals, rng } from './lib/data.js';
+import { fitTemperatureGolden } from './lib/float64.js';
+import { calibratedLogits, TRUE_T } from './suite/inputs.js';
 import { machine } from './lib/report.js';
 
 const ROWS = 10_000;
 const COLS = 100;
-const TRUE_T = 2.5;
 const TARGET_MS = 50;
 const WARMUP = 3;
 
@@ -24,60 +24,13 @@ function parseRuns(argv: string[]): number {
   return runs;
 }
 
-function makeData(): { logits: Float32Array; labels: Int32Array } {
-  const z = normals(ROWS * COLS, 11, 0, 1);
-  const u = rng(12);
-  const labels = new Int32Array(ROWS);
-  for (let r = 0; r < ROWS; r++) {
-    const row = z.subarray(r * COLS, (r + 1) * COLS);
-    // A confident but imperfect classifier: boost one class per row, then sample the label from softmax(z).
-    row[Math.floor(u() * COLS)] += 4;
-    let m = -Infinity;
-    for (const v of row) m = Math.max(m, v);
-    let s = 0;
-    for (const v of row) s += Math.exp(v - m);
-    let pick = u() * s, y = 0;
-    for (; y < COLS - 1; y++) {
-      pick -= Math.exp(row[y] - m);
-      if (pick <= 0) break;
-    }
-    labels[r] = y;
-  }
-  const logits = new Float32Array(z.length);
-  for (let i = 0; i < z.length; i++) logits[i] = TRUE_T * z[i];
-  return { logits, labels };
-}
-
-/** Float64 mean NLL at T, for the golden-section check. */
-function meanNll(logits: Float32Array, labels: Int32Array, t: number): number {
-  let total = 0;
-  for (let r = 0; r < ROWS; r++) {
-    let m = -Infinity;
-    for (let c = 0; c < COLS; c++) m = Math.max(m, logits[r * COLS + c]);
-    let s = 0;
-    for (let c = 0; c < COLS; c++) s += Math.exp((logits[r * COLS + c] - m) / t);
-    total += Math.log(s) - (logits[r * COLS + labels[r]] - m) / t;
-  }
-  return total / ROWS;
-}
-
-function golden(f: (s: number) => number, a: number, b: number): number {
-  const k = (Math.sqrt(5) - 1) / 2;
-  let c = b - k * (b - a), d = a + k * (b - a), fc = f(c), fd = f(d);
-  while (b - a > 1e-9) {
-    if (fc < fd) { b = d; d = c; fd = fc; c = b - k * (b - a); fc = f(c); }
-    else { a = c; c = d; fc = fd; d = a + k * (b - a); fd = f(d); }
-  }
-  return (a + b) / 2;
-}
-
 async function main(): Promise<void> {
   const runs = parseRuns(process.argv.slice(2));
   await init();
-  const { logits, labels } = makeData();
+  const { x: logits, labels } = calibratedLogits(ROWS, COLS, 11);
   const shape: [number, number] = [ROWS, COLS];
 
-  const reference = Math.exp(golden((s) => meanNll(logits, labels, Math.exp(s)), Math.log(0.1), Math.log(100)));
+  const reference = fitTemperatureGolden(logits, ROWS, COLS, labels, 1e-9, 0.1, 100);
   const first = fitTemperature(logits, shape, labels);
   const relError = Math.abs(first.temperature - reference) / reference;
   if (!(relError < 1e-4)) throw new Error(`fit: T = ${first.temperature} but float64 golden section gives ${reference}`);
@@ -92,7 +45,7 @@ async function main(): Promise<void> {
   const evals: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    temperatureObjective(logits, shape, labels, first.temperature);
+    temperatureObjective(logits, shape, labels, { temperature: first.temperature });
     evals.push(performance.now() - t0);
   }
   const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -112,7 +65,7 @@ async function main(): Promise<void> {
   await mkdir(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
   await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`fitTemperature ${ROWS}×${COLS}: median ${result.fitMs.median.toFixed(1)} ms over ${runs} runs (target < ${TARGET_MS} ms, ${result.pass ? 'pass' : 'FAIL'}); ` +
-    `T = ${first.temperature.toFixed(5)} in ${first.iterations} evaluations, golden section ${reference.toFixed(5)}; one objective ${result.objectiveMs.median.toFixed(2)} ms`);
+    `T = ${first.temperature.toFixed(5)} in ${first.evaluations} evaluations, golden section ${reference.toFixed(5)}; one objective ${result.objectiveMs.median.toFixed(2)} ms`);
   console.log(`wrote ${out}`);
 }
 

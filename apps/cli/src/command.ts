@@ -39,18 +39,41 @@ export const COMMON: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
-/** Parses argv for a command with node:util parseArgs, turning its errors into one-line usage errors. */
+// A value that starts like a negative number: `--gamma -1` means -1, not an option named "1".
+const NEGATIVE = /^-(\d|\.\d)/;
+
+/**
+ * Parses argv for a command with node:util parseArgs, turning its errors into one-line usage errors. A string
+ * option takes a following negative number as its value, and every option may be given at most once.
+ */
 export function parse(command: Command, argv: string[]): { values: Values; positionals: string[] } {
-  const options = Object.fromEntries(
-    Object.entries({ ...command.options, ...COMMON }).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}) }]),
-  );
+  const specs = { ...command.options, ...COMMON };
+  const options = Object.fromEntries(Object.entries(specs).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}) }]));
+  const stringFlags = new Set(Object.entries(specs).filter(([, o]) => o.type === 'string').flatMap(([k, o]) => [`--${k}`, ...(o.short ? [`-${o.short}`] : [])]));
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (stringFlags.has(argv[i]) && NEGATIVE.test(argv[i + 1] ?? '')) {
+      args.push(`${argv[i]}=${argv[i + 1]}`);
+      i++;
+    } else args.push(argv[i]);
+  }
+  let parsed;
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: command.allowPositionals ?? false });
-    return { values: values as Values, positionals };
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: command.allowPositionals ?? false, tokens: true });
   } catch (cause) {
     const message = (cause as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\s+/g, ' ');
     throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
   }
+  // Last-wins would hide a typo in a long command line; a repeated option is a mistake to point at.
+  const seen = new Map<string, number>();
+  for (const token of parsed.tokens) if (token.kind === 'option') seen.set(token.name, (seen.get(token.name) ?? 0) + 1);
+  const repeated = [...seen].find(([, n]) => n > 1);
+  if (repeated) throw new UsageError(`--${repeated[0]} is given ${repeated[1]} times; give it once`);
+  return { values: parsed.values as Values, positionals: parsed.positionals };
 }
 
 /** The --help text of a command. */
@@ -83,18 +106,46 @@ export function optionalString(values: Values, name: string): string | undefined
   return typeof v === 'string' ? v : undefined;
 }
 
-/** A numeric option: finite, optionally an integer and bounded below. */
-export function number(values: Values, name: string, rules: { integer?: boolean; min?: number; above?: number } = {}): number | undefined {
+// Plain decimal numbers, as people type them: no 0x200, no surrounding spaces, no 1_000.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A short, quoted piece of what the user typed, for messages. */
+function quoted(raw: unknown): string {
+  const text = String(raw);
+  return `'${text.length > 40 ? `${text.slice(0, 40)}…` : text}'`;
+}
+
+/**
+ * A numeric option in plain decimal (or `inf`): finite unless `inf` was typed, optionally an integer, and
+ * bounded: `min` / `above` below, `max` above (every size option has one, so no value can exhaust memory).
+ */
+export function number(values: Values, name: string, rules: { integer?: boolean; min?: number; above?: number; max?: number } = {}): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
-  const text = String(raw).trim();
-  const v = /^[-+]?(inf|infinity)$/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : Number(text);
-  const kind = rules.integer ? 'an integer' : 'a number';
-  if (text === '' || Number.isNaN(v) || (rules.integer && !Number.isSafeInteger(v))) throw new UsageError(`--${name} must be ${kind}, got '${raw}'`);
-  if (rules.min !== undefined && v < rules.min) throw new UsageError(`--${name} must be ≥ ${rules.min}, got ${raw}`);
-  if (rules.above !== undefined && !(v > rules.above)) throw new UsageError(`--${name} must be > ${rules.above}, got ${raw}`);
+  const text = String(raw);
+  const kind = rules.integer ? 'an integer' : 'a decimal number';
+  const infinite = /^[-+]?(inf|infinity)$/i.test(text);
+  if (!infinite && !DECIMAL.test(text)) throw new UsageError(`--${name} must be ${kind}, got ${quoted(raw)}`);
+  const v = infinite ? (text.startsWith('-') ? -Infinity : Infinity) : Number(text);
+  if (!infinite && !Number.isFinite(v)) throw new UsageError(`--${name} is beyond the range of a double, got ${quoted(raw)}`);
+  if (rules.integer && !Number.isSafeInteger(v)) throw new UsageError(`--${name} must be ${kind}, got ${quoted(raw)}`);
+  if (rules.min !== undefined && v < rules.min) throw new UsageError(`--${name} must be ≥ ${rules.min}, got ${quoted(raw)}`);
+  if (rules.above !== undefined && !(v > rules.above)) throw new UsageError(`--${name} must be > ${rules.above}, got ${quoted(raw)}`);
+  if (rules.max !== undefined && v > rules.max) throw new UsageError(`--${name} must be ≤ ${rules.max}, got ${quoted(raw)}`);
   return v;
 }
+
+/** Upper bounds of the size options: generous for real use, far from what would exhaust memory or time. */
+export const LIMITS = {
+  binCount: 10_000,
+  steps: 10_000,
+  maxEvaluations: 10_000,
+  k: 1_000,
+  samplesPerClass: 100_000,
+  runCount: 1_000,
+  embeddingDim: 64,
+  workers: 256,
+} as const;
 
 /** Prefixes a core error with the file it is about, keeping its code. */
 export function about(file: string, error: unknown): unknown {

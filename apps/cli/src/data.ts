@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { TStarError, type TemperatureCoefficients } from '@tstar/core';
 import { createPool, readLabels, readMatrix, type Pool } from '@tstar/node';
-import { number, type OptionSpec, type Values } from './command.js';
+import { number, type OptionSpec, type Values, LIMITS } from './command.js';
 import { progress } from './progress.js';
 
 export interface Labelled {
@@ -46,7 +46,7 @@ export const WORKERS: OptionSpec = {
  * 2-core machine cost more than the threads gained.
  */
 export async function maybePool(values: Values): Promise<Pool | undefined> {
-  const workers = Math.min(number(values, 'workers', { integer: true, min: 0 }) ?? 0, availableParallelism());
+  const workers = Math.min(number(values, 'workers', { integer: true, min: 0, max: LIMITS.workers }) ?? 0, availableParallelism());
   return workers > 0 ? createPool({ workers }) : undefined;
 }
 

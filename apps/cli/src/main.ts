@@ -1,5 +1,5 @@
 import { TStarError } from '@tstar/core';
-import { initCore } from '@tstar/node';
+import { fsProblem, initCore } from '@tstar/node';
 import { help, parse, UsageError, type Command } from './command.js';
 import { bench } from './commands/bench.js';
 import { calibrate } from './commands/calibrate.js';
@@ -73,7 +73,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       io.stderr(`tstar ${command.name}: ${error.message.split('\n')[0]}`);
       return 1;
     }
-    io.stderr(`tstar ${command.name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // Anything else is still one line (the stack only with TSTAR_DEBUG=1): a file-system error names its path.
+    const e = error as { code?: string; path?: string; message?: string; stack?: string };
+    const line = e?.path && e.code ? `${e.path}: ${fsProblem(error)}` : `internal error: ${String(e?.message ?? error).split('\n')[0]}`;
+    io.stderr(`tstar ${command.name}: ${line}${process.env.TSTAR_DEBUG ? `\n${e?.stack ?? ''}` : ''}`);
     return 1;
   }
 }

@@ -1,6 +1,6 @@
 /** A progress indicator on a terminal: silent unless the stream is a TTY and the work has run past a threshold. */
 export interface Progress {
-  /** Reports `done` of `total` (a bar), or only that work goes on (a spinner) when total is omitted. */
+  /** Reports `done` of `total` (a bar), or a spinner when total is omitted (showing `done`, a step count, if given). */
   update(done?: number, total?: number): void;
   /** Clears the line. */
   finish(): void;
@@ -8,7 +8,7 @@ export interface Progress {
 
 export interface ProgressOptions {
   stream?: { isTTY?: boolean; write(text: string): unknown; columns?: number };
-  /** Milliseconds before anything is drawn. Default 1000. */
+  /** Milliseconds before anything is drawn. Default 1000, or the environment's TSTAR_PROGRESS_AFTER_MS. */
   threshold?: number;
   now?: () => number;
   /** Redraw the spinner on a timer, for work running off the main thread. Default true. */
@@ -23,7 +23,7 @@ const SPIN = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '�
  */
 export function progress(label: string, options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
-  const threshold = options.threshold ?? 1000;
+  const threshold = options.threshold ?? (Number(process.env.TSTAR_PROGRESS_AFTER_MS) >= 0 ? Number(process.env.TSTAR_PROGRESS_AFTER_MS) : 1000);
   const now = options.now ?? Date.now;
   const start = now();
   const enabled = stream.isTTY === true;
@@ -45,7 +45,7 @@ export function progress(label: string, options: ProgressOptions = {}): Progress
       const full = Math.round(f * w);
       text = `${label} [${'█'.repeat(full)}${'░'.repeat(w - full)}] ${Math.round(f * 100)} % ${seconds}`;
     } else {
-      text = `${SPIN[frame++ % SPIN.length]} ${label} ${seconds}`;
+      text = `${SPIN[frame++ % SPIN.length]} ${label}${done !== undefined ? ` (${done})` : ''} ${seconds}`;
     }
     stream.write(`\r\x1b[K${text}`);
     drawn = true;
@@ -55,9 +55,11 @@ export function progress(label: string, options: ProgressOptions = {}): Progress
   timer?.unref();
   return {
     update(d, n) {
+      // A new step count is news: draw it now, whatever the redraw rate limit says.
+      const changed = d !== undefined && d !== done && n === undefined && total === undefined;
       done = d;
       if (n !== undefined) total = n;
-      draw();
+      draw(changed);
     },
     finish() {
       if (timer) clearInterval(timer);

@@ -15,8 +15,9 @@ export interface Run {
 }
 
 /** Spawns the real `tstar` bin (the built dist) with pipes, as a CI job would. */
-export function tstar(args: string[], cwd?: string): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, env: { ...process.env, FORCE_COLOR: '0' } });
+export function tstar(args: string[], cwd?: string, options: { timeoutMs?: number; bin?: string } = {}): Run {
+  // Bounded: a command that hangs is killed and shows up as code null.
+  const r = spawnSync(process.execPath, [options.bin ?? BIN, ...args], { encoding: 'utf8', cwd, timeout: options.timeoutMs ?? 120_000, env: { ...process.env, FORCE_COLOR: '0' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

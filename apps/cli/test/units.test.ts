@@ -62,8 +62,8 @@ describe('sweepGrid', () => {
 });
 
 describe('findSuite', () => {
-  it('finds benchmarks/src/kernels.ts above a directory, and nothing outside the repository', () => {
-    expect(findSuite([new URL('.', import.meta.url).pathname])).toMatch(/benchmarks\/src\/kernels\.ts$/);
+  it('finds benchmarks/src/bench.ts above a directory, and nothing outside the repository', () => {
+    expect(findSuite([new URL('.', import.meta.url).pathname])).toMatch(/benchmarks\/src\/bench\.ts$/);
     expect(findSuite([tempDir()])).toBeUndefined();
   });
 });

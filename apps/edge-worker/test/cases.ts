@@ -1,5 +1,5 @@
 import { encodeNpy } from '@tstar/node/npy-format';
-import { MAX_BODY_BYTES } from '../src/service.js';
+import { MAX_BODY_BYTES, MAX_ELEMENTS } from '../src/service.js';
 
 /** One class of bad input and the answer every host must give for it. */
 export interface BadCase {
@@ -51,6 +51,62 @@ export const BAD_CASES: BadCase[] = [
   { name: '.npy: a NaN logit', body: encodeNpy(new Float32Array([1, NaN, 3, 4]), [2, 2]), contentType: NPY, status: 400, code: 'E_NONFINITE' },
   { name: '.npy: a label out of range in the query', body: npy3x2, contentType: NPY, query: '?labels=0,1,2', status: 400, code: 'E_LABEL' },
   { name: '.npy: an unknown query parameter', body: npy3x2, contentType: NPY, query: '?temp=2', status: 400, code: 'E_ARGUMENT' },
+  // The .npy header is read as numpy reads it: a repeated key is refused, never half-believed.
+  { name: '.npy: a header repeating descr', body: npyWith("{'descr': '<f8', 'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", 24), contentType: NPY, status: 400, code: 'E_ARGUMENT' },
+  { name: ".npy: 'shape' inside a comment does not count", body: npyWith("{'descr': '<f4', # 'shape': (3, 2),\n 'fortran_order': False}", 24), contentType: NPY, status: 400, code: 'E_ARGUMENT' },
+  { name: '.npy: format version 1.1', body: withMinor(npy3x2, 1), contentType: NPY, status: 400, code: 'E_ARGUMENT' },
+  { name: '.npy: float64 logits beyond float32', body: encodeNpy(new Float64Array([1, -1e39, 3, 4]), [2, 2]), contentType: NPY, status: 400, code: 'E_NONFINITE' },
+  // Query parameters: plain decimals, each at most once, and only with a .npy body.
+  { name: 'query: a hex temperature', body: npy3x2, contentType: NPY, query: '?temperature=0x10', status: 400, code: 'E_TEMPERATURE' },
+  { name: 'query: a temperature with spaces', body: npy3x2, contentType: NPY, query: '?temperature=%202%20', status: 400, code: 'E_TEMPERATURE' },
+  { name: 'query: a repeated temperature', body: npy3x2, contentType: NPY, query: '?temperature=1&temperature=0', status: 400, code: 'E_ARGUMENT' },
+  { name: 'query: a repeated labels list', body: npy3x2, contentType: NPY, query: '?labels=0,1,1&labels=1,1,1', status: 400, code: 'E_ARGUMENT' },
+  { name: 'query: a hex featureDim', body: npy3x2, contentType: NPY, query: '?featureDim=0x200', status: 400, code: 'E_ARGUMENT' },
+  { name: 'query: a fractional label', body: npy3x2, contentType: NPY, query: '?labels=0,1.0,1', status: 400, code: 'E_LABEL' },
+  { name: 'query: probabilities=yes', body: npy3x2, contentType: NPY, query: '?probabilities=yes', status: 400, code: 'E_ARGUMENT' },
+  { name: 'query: parameters with a JSON body', body: JSON.stringify({ logits }), query: '?temperature=2', status: 400, code: 'E_ARGUMENT' },
+  // JSON values float32 cannot hold would become masks (−Inf) or NaN sources.
+  { name: 'a logit beyond float32 (−1e39, would be a mask)', body: '{"logits": [[1, -1e39, 3]]}', status: 400, code: 'E_NONFINITE' },
+  { name: 'a string featureDim', body: JSON.stringify({ logits, featureDim: '512' }), status: 400, code: 'E_ARGUMENT' },
+  { name: 'a non-boolean probabilities', body: JSON.stringify({ logits, probabilities: 0 }), status: 400, code: 'E_ARGUMENT' },
+  // Bounded work: more logits than MAX_ELEMENTS, or an answer too large to send.
+  { name: 'more logits than the element limit ({ data, shape })', body: JSON.stringify({ logits: { data: [], shape: [MAX_ELEMENTS + 1, 1] } }), status: 413, code: 'E_TOO_LARGE' },
+  { name: 'more logits than the element limit (rows)', body: `{"logits": [${'[0,0,0,0],'.repeat(MAX_ELEMENTS / 4)}[0,0,0,0]]}`, status: 413, code: 'E_TOO_LARGE' },
+  { name: 'more logits than the element limit (.npy)', body: encodeNpy(new Float32Array(MAX_ELEMENTS + 2), [2, MAX_ELEMENTS / 2 + 1]), contentType: NPY, status: 413, code: 'E_TOO_LARGE' },
+  { name: 'probabilities that would outgrow the answer limit', body: JSON.stringify({ logits: { data: new Array(400_000).fill(0), shape: [40_000, 10] } }), status: 413, code: 'E_TOO_LARGE' },
+];
+
+/** .npy bytes with a hand-written header dict (v1, padded as numpy pads) and `dataBytes` of zeros. */
+function npyWith(dict: string, dataBytes: number): Uint8Array {
+  const text = new TextEncoder().encode(dict);
+  const total = Math.ceil((10 + text.length + 1) / 64) * 64;
+  const out = new Uint8Array(total + dataBytes);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(out.buffer).setUint16(8, total - 10, true);
+  out.fill(0x20, 10, total - 1);
+  out.set(text, 10);
+  out[total - 1] = 0x0a;
+  return out;
+}
+
+function withMinor(bytes: Uint8Array, minor: number): Uint8Array {
+  const copy = bytes.slice();
+  copy[7] = minor;
+  return copy;
+}
+
+/**
+ * Raw request tails after the headers of a chunked POST, each malformed or cut short; `truncated` ends the
+ * upload mid-chunk (the client half-closes), the others break the chunked framing itself.
+ */
+export const BROKEN_CHUNKED: { name: string; tail: string }[] = [
+  { name: 'truncated', tail: '10\r\n{"logits": [[1' },
+  { name: 'a chunk size that is not hex', tail: 'ZZ\r\nabc\r\n0\r\n\r\n' },
+  { name: 'chunk data longer than its size', tail: '5\r\nabcdeXX3\r\nabc\r\n0\r\n\r\n' },
+  { name: 'a chunk size overflowing 64 bits', tail: 'fffffffffffffffffff\r\nabc' },
+  { name: 'a negative chunk size', tail: '-5\r\nabcde\r\n0\r\n\r\n' },
+  { name: 'a bad trailer', tail: '2\r\n{}\r\n0\r\nno colon here\r\n' },
+  { name: 'cut after the size line', tail: '20\r\n' },
 ];
 
 /** A good request and the request that exercises every optional part of the answer. */

@@ -16,7 +16,12 @@ interface PageAnswer {
   userAgent: string;
 }
 
-describe('the core inside headless Chromium', () => {
+// Under CI the browser runs (a missing Chromium fails loudly); elsewhere a missing one skips with one line.
+const inCi = process.env.CI !== undefined && !/^(|0|false)$/i.test(process.env.CI);
+const missing = !existsSync(CHROMIUM) && !inCi;
+if (missing) console.warn(`chromium: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH; CI=true makes this a failure)`);
+
+describe.skipIf(missing)('the core inside headless Chromium', () => {
   let context: BrowserContext;
   let server: Server;
   let requests: string[];

@@ -16,17 +16,34 @@ describe('the core inside Deno', () => {
   });
 });
 
+describe('@tstar/core imported by file path in Deno', () => {
+  it('needs --allow-read to load the wasm (E_INIT naming the flag without it), as the README says', async () => {
+    const denied = JSON.parse(await run(DENO, ['run', '--quiet', 'test/fixtures/deno-file-import.mjs'])) as { ok: boolean; code: string; message: string };
+    expect(denied).toMatchObject({ ok: false, code: 'E_INIT' });
+    expect(denied.message).toMatch(/--allow-read/);
+    const allowed = JSON.parse(await run(DENO, ['run', '--quiet', '--allow-read', 'test/fixtures/deno-file-import.mjs'])) as { ok: boolean; p: number[] };
+    expect(allowed.ok).toBe(true);
+    expect(allowed.p).toEqual(Array.from(core.softmax(new Float32Array([1, 2]), [1, 2])));
+  });
+});
+
 describe('the edge service under deno serve', () => {
-  let deno: Running;
+  const hosts: Running[] = [];
   let url = '';
+  let deadline = '';
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}/`;
-    deno = start(DENO, ['serve', '--quiet', '--host', '127.0.0.1', '--port', String(port), 'dist/handler.js']);
-    await waitForHttp(url, deno);
+    const serve = async (file: string) => {
+      const port = await freePort();
+      const running = start(DENO, ['serve', '--quiet', '--host', '127.0.0.1', '--port', String(port), file]);
+      hosts.push(running);
+      await waitForHttp(`http://127.0.0.1:${port}/`, running);
+      return `http://127.0.0.1:${port}/`;
+    };
+    url = await serve('dist/handler.js');
+    deadline = await serve('dist/handler-short-deadline.js');
   });
   afterAll(async () => {
-    await deno?.stop();
+    await Promise.all(hosts.map((h) => h.stop()));
   });
-  serviceContract(() => url);
+  serviceContract(() => url, { deadline: () => deadline, truncatedReachesHandler: true });
 });

@@ -6,18 +6,20 @@ import { runSmoke, type SmokeResult } from '../src/smoke.js';
 import { serviceContract } from './contract.js';
 import { CORE, WORKERD, expectSameSmoke, freePort, start, waitForHttp, type Running } from './helpers.js';
 
-// workerd.capnp serves two workers: the edge service ("http") and the smoke worker ("smoke").
+// workerd.capnp serves three workers: the edge service ("http"), the smoke worker ("smoke") and the service
+// with a 1 s body deadline ("deadline").
 let workerd: Running;
 let service = '';
 let smoke = '';
+let deadline = '';
 
 beforeAll(async () => {
-  const [a, b] = [await freePort(), await freePort()];
+  const [a, b, c] = [await freePort(), await freePort(), await freePort()];
   service = `http://127.0.0.1:${a}/`;
   smoke = `http://127.0.0.1:${b}/`;
-  workerd = start(WORKERD, ['serve', 'workerd.capnp', '--socket-addr', `http=127.0.0.1:${a}`, '--socket-addr', `smoke=127.0.0.1:${b}`]);
-  await waitForHttp(service, workerd);
-  await waitForHttp(smoke, workerd);
+  deadline = `http://127.0.0.1:${c}/`;
+  workerd = start(WORKERD, ['serve', 'workerd.capnp', '--socket-addr', `http=127.0.0.1:${a}`, '--socket-addr', `smoke=127.0.0.1:${b}`, '--socket-addr', `deadline=127.0.0.1:${c}`]);
+  for (const url of [service, smoke, deadline]) await waitForHttp(url, workerd);
 });
 
 afterAll(async () => {
@@ -51,5 +53,5 @@ describe('the core inside workerd', () => {
 });
 
 describe('the edge service under workerd', () => {
-  serviceContract(() => service);
+  serviceContract(() => service, { deadline: () => deadline, truncatedReachesHandler: true });
 });

@@ -1,5 +1,6 @@
-import { rng } from '../../../packages/core/test/rng.js';
+import { seededRandom as rng } from '@tstar/core';
 
+/** The core's seeded PRNG (mulberry32), the stream its tests draw from too. */
 export { rng };
 
 /** `n` normal draws with the given mean and standard deviation (Box–Muller), as f32. */

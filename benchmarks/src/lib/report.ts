@@ -39,7 +39,7 @@ export function formatTime(us: number | undefined): string {
 }
 
 export function formatRatio(r: number | undefined): string {
-  if (r === undefined) return '—';
+  if (r === undefined || !Number.isFinite(r)) return '—';
   return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`;
 }
 
@@ -87,3 +87,11 @@ export function markdown(results: CaseResult[], baselines: string[], header: str
   }
   return lines.join('\n') + '\n';
 }
+
+export function formatBytes(b: number): string {
+  if (b >= 2 ** 20) return `${(b / 2 ** 20).toFixed(2)} MiB`;
+  if (b >= 2 ** 10) return `${(b / 2 ** 10).toFixed(1)} KiB`;
+  return `${b} B`;
+}
+
+export const formatMs = (ms: number | undefined): string => (ms === undefined ? '—' : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);

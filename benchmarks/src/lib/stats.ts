@@ -6,7 +6,9 @@ export interface Summary {
   callsPerSample: number;
   median: number;
   min: number;
+  p10: number;
   p90: number;
+  max: number;
 }
 
 /** Linear-interpolated quantile of an ascending array. */
@@ -18,7 +20,7 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-/** Median, minimum and 90th percentile of per-call times (µs). */
+/** Median, extremes and 10th/90th percentiles of per-call times (µs). */
 export function summarize(samplesUs: readonly number[], callsPerSample: number): Summary {
   const sorted = [...samplesUs].sort((a, b) => a - b);
   return {
@@ -26,6 +28,8 @@ export function summarize(samplesUs: readonly number[], callsPerSample: number):
     callsPerSample,
     median: quantile(sorted, 0.5),
     min: sorted[0] ?? Number.NaN,
+    p10: quantile(sorted, 0.1),
     p90: quantile(sorted, 0.9),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
   };
 }

@@ -115,7 +115,7 @@ function gradRow(x: usize, g: usize, n: i32, w: usize, pa: f32, pc: f32, m: f32)
       continue;
     }
     const e = load<f32>(g + off);
-    ez += <f64>(e * (v - m));
+    ez += <f64>e * (<f64>v - <f64>m);
     const wj: f32 = w != 0 ? load<f32>(w + off) : 1;
     store<f32>(g + off, e * pa - wj * pc);
   }
@@ -133,7 +133,7 @@ function gradRowSmoothed(x: usize, g: usize, n: i32, w: usize, pa: f64, pc: f64,
       continue;
     }
     const e = <f64>load<f32>(g + off);
-    ez += e * <f64>(v - m);
+    ez += e * (<f64>v - <f64>m);
     const wj: f64 = w != 0 ? <f64>load<f32>(w + off) : 1.0;
     store<f32>(g + off, <f32>(e * pa - wj * pc));
   }
@@ -197,7 +197,7 @@ export function crossEntropySoft(
           continue;
         }
         const e = <f64>load<f32>(g + off);
-        ez += e * <f64>(v - m);
+        ez += e * (<f64>v - <f64>m);
         const wj: f64 = weightsPtr != 0 ? <f64>load<f32>(weightsPtr + off) : 1.0;
         store<f32>(g + off, <f32>((q * (e / s) - wj * (keep * <f64>load<f32>(t + off) + c)) * scale));
       }

@@ -5,6 +5,10 @@ export { expElementwise } from './simd/exp';
 export { softmax, logSoftmax, softmaxBackward } from './softmax';
 export { crossEntropyLabels, crossEntropySoft } from './cross-entropy';
 export { csgNeighbours, csgProject, csgProjectBack, csgJacobi } from './csg';
-export { temperatureObjective } from './temperature';
-export { metricsLogits, metricsProbabilities } from './metrics';
+export { temperatureObjective, sigmoidTemperatureObjective } from './temperature';
+export {
+  metricsLogits, metricsProbabilities, metricsLogProbabilities, metricsSigmoid, metricsClasswise, metricsBins,
+  metricsMassEdges, metricsResample,
+} from './metrics';
+export { vectorScalingObjective, plattObjective } from './scaling';
 export { batchNormApply, batchNormStats, batchNormBackward } from './batchnorm';

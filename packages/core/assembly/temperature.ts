@@ -9,7 +9,7 @@
 // shards merge by adding. −Inf logits are masks (e = 0 and their u is clamped so 0·u stays 0).
 // Against float64 (test/temperature.test.ts): NLL sums within 1e-6 relative, derivative sums within 1e-5 of
 // Σ|row term|. Var[u] = E[u²] − E[u]² loses ~E[u]²/Var[u] times the exp's error, small for real logit rows.
-import { OK, E_LABEL, fail } from './status';
+import { OK, E_LABEL, E_NONFINITE, fail } from './status';
 import { LOG2E, expShifted, addWide, sumWide, rowMax, loadTail } from './simd/exp';
 import { checkRowMax } from './softmax';
 
@@ -67,5 +67,36 @@ export function temperatureObjective(xPtr: usize, labelsPtr: usize, rows: i32, c
   store<f64>(outPtr, nll);
   store<f64>(outPtr, grad, 8);
   store<f64>(outPtr, hess, 16);
+  return OK;
+}
+
+/**
+ * Sigmoid heads (binary or multi-label), one temperature per column: with u = z/T_c and target t ∈ {0, 1},
+ *   NLL = softplus(u) − t·u,  dNLL/dT = −(σ(u) − t)·u/T,  d²NLL/dT² = (σ'(u)·u² + 2(σ(u) − t)·u)/T²,
+ * softplus, σ and σ' from e^(−|u|). invT: cols f64. Writes per column [nllSum, gradSum, hessSum, entries on the
+ * wrong side of 0] (4·cols f64): a column with none is separated at every T, its optimum at T → 0.
+ * A non-finite logit fails E_NONFINITE (its row).
+ */
+export function sigmoidTemperatureObjective(zPtr: usize, targetsPtr: usize, rows: i32, cols: i32, invTPtr: usize, outPtr: usize): i32 {
+  memory.fill(outPtr, 0, <usize>cols * 32);
+  let c = 0;
+  const n = rows * cols;
+  for (let i = 0; i < n; i++) {
+    const z = <f64>load<f32>(zPtr + (<usize>i << 2));
+    if (!isFinite(z)) return fail(E_NONFINITE, i / cols);
+    const invT = load<f64>(invTPtr + (<usize>c << 3));
+    const t = <f64>load<i32>(targetsPtr + (<usize>i << 2));
+    const u = z * invT;
+    const e = Math.exp(-Math.abs(u));
+    // σ(u) − t without cancelling at σ ≈ t: −(1 − σ) for t = 1, σ for t = 0, each from its own side.
+    const d = t != 0 ? -(u >= 0 ? e / (1 + e) : 1 / (1 + e)) : (u >= 0 ? 1 / (1 + e) : e / (1 + e));
+    const o = outPtr + <usize>c * 32;
+    // max(u, 0) − t·u first: it is exactly 0 for a confident right answer, whose log1p(e) must survive.
+    store<f64>(o, load<f64>(o) + ((max(u, 0) - t * u) + Math.log1p(e)));
+    store<f64>(o, load<f64>(o, 8) - d * u * invT, 8);
+    store<f64>(o, load<f64>(o, 16) + (e / ((1 + e) * (1 + e)) * u * u + 2 * d * u) * invT * invT, 16);
+    store<f64>(o, load<f64>(o, 24) + <f64>((z > 0) != (t != 0) || z == 0), 24);
+    if (++c == cols) c = 0;
+  }
   return OK;
 }

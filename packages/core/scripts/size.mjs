@@ -7,8 +7,10 @@ import { gzipSync } from 'node:zlib';
 
 // Edge hosts cap bundles (about 1 MB gzipped on Vercel's smallest plan, 3 MB on Cloudflare's free plan); the
 // core keeps a far smaller budget so it never decides whether an app fits.
-export const BUDGET_GZIP_BYTES = 64 * 1024;
-export const BUDGET_WASM_BYTES = 32 * 1024;
+// Issue 20 (calibration: sigmoid heads, classwise bins, resampling, vector/Platt scaling) took the wasm from
+// 27 to 35 KB and the JS from 32 to 54 KB gzipped; bundlers tree-shake the JS an app does not import.
+export const BUDGET_GZIP_BYTES = 96 * 1024;
+export const BUDGET_WASM_BYTES = 40 * 1024;
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 const gzip = (data) => gzipSync(data, { level: 9 }).byteLength;

@@ -1,6 +1,6 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
-import { alloc, arenaReset, check, f32, f64, put, sinkOf, source, take } from './memory.js';
+import { alloc, arenaReset, check, copyIn, f32, f64, put, resident, sinkOf, source, take } from './memory.js';
 import { floatArg, type FloatData } from './workspace.js';
 import { checkFinite, checkMatrix, checkNumber, checkOptions, checkOut, checkPositive, checkVector, type Shape2D } from './validate.js';
 
@@ -66,6 +66,18 @@ export interface BatchNormBackwardOptions {
   out?: Float32Array;
 }
 
+// BatchNorm has no masks: −Infinity is as wrong as NaN.
+const NON_FINITE = 'NaN or ±Infinity';
+
+/** A float32 result that overflowed (finite inputs, out-of-range output) is an error, never a silent Infinity. */
+function checkResult(op: string, name: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new TStarError('E_NONFINITE', `${op}: ${name}[${i}] overflows float32 (${values[i]}); the inputs are finite but too large`);
+    }
+  }
+}
+
 function paramVector(op: string, name: string, v: Float32Array | undefined, m: number, fill: number): Float32Array {
   if (v === undefined) return new Float32Array(m).fill(fill);
   checkVector(op, name, v, m);
@@ -93,16 +105,18 @@ export function batchNorm(x: FloatData, shape: Shape2D, options: BatchNormOption
   const out = checkOut(op, floatArg(op, 'out', options.out), n * m);
   if (n === 0) return out ?? new Float32Array(0);
 
-  arenaReset();
   const outAt = sinkOf(op, out);
-  const input = source(op, 'x', data, outAt, n * m * 4, true);
-  const yPtr = outAt ?? (input.copied ? input.ptr : alloc(n * m * 4));
+  const input = resident(op, 'x', data);
+  arenaReset(input.at !== undefined && outAt !== undefined ? 0 : n * m * 4, m * 4, m * 4, m * 4);
+  const xPtr = source(input, outAt, n * m * 4, true);
+  // A resident x stays untouched (y goes elsewhere); an arena copy is overwritten in place.
+  const yPtr = outAt ?? (xPtr === input.at ? alloc(n * m * 4) : xPtr);
   const meanPtr = put(mean);
   const scalePtr = alloc(m * 4);
   const shiftPtr = put(beta);
   const scale = f32(scalePtr, m);
   for (let j = 0; j < m; j++) scale[j] = gamma[j] / Math.sqrt(variance[j] + epsilon);
-  check(op, wasm().batchNormApply(input.ptr, yPtr, n, m, meanPtr, scalePtr, shiftPtr));
+  check(op, wasm().batchNormApply(xPtr, yPtr, n, m, meanPtr, scalePtr, shiftPtr), 'row', NON_FINITE);
   return take(yPtr, n * m, out, outAt);
 }
 
@@ -140,15 +154,17 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
   const epsilon = checkEpsilon(op, options.epsilon);
   const out = checkOut(op, options.out, x.length);
 
-  arenaReset();
   const outAt = sinkOf(op, out);
-  const xPtr = put(x);
+  const input = resident(op, 'x', x);
+  arenaReset(x.byteLength, m * 8, m * 8, m * 4, m * 4, m * 4);
+  // Always a copy: the kernel normalises it in place and the cache keeps the caller's x.
+  const xPtr = copyIn(input);
   const mean64Ptr = alloc(m * 8);
   const var64Ptr = alloc(m * 8);
   const meanPtr = alloc(m * 4);
   const scalePtr = alloc(m * 4);
   const shiftPtr = alloc(m * 4);
-  check(op, wasm().batchNormStats(xPtr, n, m, mean64Ptr, var64Ptr));
+  check(op, wasm().batchNormStats(xPtr, n, m, mean64Ptr, var64Ptr), 'row', NON_FINITE);
   const mean64 = f64(mean64Ptr, m).slice();
   const var64 = f64(var64Ptr, m).slice();
   const invStd = var64.map((v) => 1 / Math.sqrt(v + epsilon));
@@ -159,14 +175,18 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
     // The f32 mean is off by μ − μ_f32; fold that into the shift so y keeps f64 accuracy.
     shift[j] = beta[j] + (meanF[j] - mean64[j]) * scale[j];
   }
-  check(op, wasm().batchNormApply(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr));
-  const y = take(xPtr, x.length, out, outAt);
+  check(op, wasm().batchNormApply(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr), 'row', NON_FINITE);
 
   const unbiased = n / (n - 1);
-  for (let j = 0; j < m; j++) {
-    runningMean[j] = (1 - momentum) * runningMean[j] + momentum * mean64[j];
-    runningVar[j] = (1 - momentum) * runningVar[j] + momentum * var64[j] * unbiased;
-  }
+  const nextMean = runningMean.map((v, j) => (1 - momentum) * v + momentum * mean64[j]);
+  const nextVar = runningVar.map((v, j) => (1 - momentum) * v + momentum * var64[j] * unbiased);
+  // Statistics of finite data can still overflow float32 (|x| near 3.4e38): fail before any state changes.
+  checkResult(op, 'runningMean', nextMean);
+  checkResult(op, 'runningVariance', nextVar);
+  checkResult(op, 'invStd', invStd);
+  const y = take(xPtr, n * m, out, outAt);
+  runningMean.set(nextMean);
+  runningVar.set(nextVar);
   return {
     y,
     mean: Float32Array.from(mean64),
@@ -190,16 +210,21 @@ export function batchNormBackward(dy: Float32Array, cache: BatchNormCache, optio
   const [n, m] = checkMatrix(op, 'x', cache.x, cache.shape);
   checkMatrix(op, 'dy', dy, cache.shape);
   const out = checkOut(op, options.out, n * m);
-  arenaReset();
   const outAt = sinkOf(op, out);
-  const dyPtr = put(dy);
-  const xPtr = put(cache.x);
+  const dyIn = resident(op, 'dy', dy), xIn = resident(op, 'x', cache.x);
+  arenaReset(dy.byteLength, cache.x.byteLength, n * m * 4, m * 8, m * 8, m * 8, m * 8, m * 8);
+  const dyPtr = copyIn(dyIn);
+  const xPtr = copyIn(xIn);
   const dxPtr = alloc(n * m * 4);
   const meanPtr = put(cache.mean);
   const invPtr = put(cache.invStd);
   const gammaPtr = put(cache.gamma);
   const dgPtr = alloc(m * 8);
   const dbPtr = alloc(m * 8);
-  check(op, wasm().batchNormBackward(dyPtr, xPtr, dxPtr, n, m, meanPtr, invPtr, gammaPtr, dgPtr, dbPtr));
-  return { dx: take(dxPtr, n * m, out, outAt), dGamma: Float32Array.from(f64(dgPtr, m)), dBeta: Float32Array.from(f64(dbPtr, m)) };
+  check(op, wasm().batchNormBackward(dyPtr, xPtr, dxPtr, n, m, meanPtr, invPtr, gammaPtr, dgPtr, dbPtr), 'row', NON_FINITE);
+  const dGamma = Float32Array.from(f64(dgPtr, m)), dBeta = Float32Array.from(f64(dbPtr, m));
+  checkResult(op, 'dGamma', dGamma);
+  checkResult(op, 'dBeta', dBeta);
+  checkResult(op, 'dx', f32(dxPtr, n * m));
+  return { dx: take(dxPtr, n * m, out, outAt), dGamma, dBeta };
 }

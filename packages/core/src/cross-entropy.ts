@@ -1,6 +1,6 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
-import { alloc, arenaReset, check, f64, put, sinkOf, source, take } from './memory.js';
+import { alloc, arenaReset, check, f64, put, resident, sinkOf, source, take } from './memory.js';
 import {
   checkFinite, checkLabels, checkMatrix, checkNumber, checkOptions, checkOut, checkPrecision, checkTemperature, checkVector, typeName,
   type Precision, type Shape2D,
@@ -109,16 +109,20 @@ export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Arr
     return { loss: reduction === 'none' ? new Float32Array(0) : 0, ...(wantGrad ? { grad: gradOut ?? new Float32Array(0), dTemperature: 0 } : {}) };
   }
 
-  arenaReset();
   const outAt = sinkOf(op, gradOut);
+  const input = resident(op, 'logits', x);
+  const targetIn = soft ? resident(op, 'target', target) : undefined;
+  const weightsIn = weights ? resident(op, 'weights', weights) : undefined;
+  const rowScale = wantGrad && upstream instanceof Float32Array ? Float64Array.from(upstream) : undefined;
+  arenaReset(input.at === undefined ? n * 4 : 0, targetIn?.at === undefined ? target.byteLength : 0, weights ? weights.byteLength : 0, rows * 8, wantGrad && outAt === undefined ? n * 4 : 0, 8, rowScale ? rows * 8 : 0);
   // The kernel keeps e^z in the gradient buffer while it still reads the logits: they must not overlap at all.
-  const xPtr = source(op, 'logits', x, outAt, n * 4).ptr;
-  const tPtr = put(target);
-  const wPtr = weights ? put(weights) : 0;
+  const xPtr = source(input, outAt, n * 4);
+  const tPtr = targetIn ? source(targetIn, outAt, n * 4) : put(target);
+  const wPtr = weightsIn ? source(weightsIn, outAt, n * 4) : 0;
   const lossPtr = alloc(rows * 8);
   const gPtr = wantGrad ? outAt ?? alloc(n * 4) : 0;
   const dTPtr = wantGrad ? alloc(8) : 0;
-  const rowScalePtr = wantGrad && upstream instanceof Float32Array ? put(Float64Array.from(upstream)) : 0;
+  const rowScalePtr = rowScale ? put(rowScale) : 0;
   const w = wasm();
   const status = soft
     ? w.crossEntropySoft(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, lossPtr, gPtr, gScale, rowScalePtr, dTPtr, fast ? 1 : 0)

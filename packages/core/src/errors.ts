@@ -36,19 +36,30 @@ export interface KernelStatus {
 }
 
 /** Turns a kernel's non-zero status into the caller-facing error; `what` names the failing row or element. */
-export function statusError(op: string, status: number, codes: KernelStatus, what: string): TStarError {
-  if (status === codes.nonFinite) return new TStarError('E_NONFINITE', `${op}: ${what} holds NaN or +Infinity`);
+export function statusError(op: string, status: number, codes: KernelStatus, what: string, nonFinite = 'NaN or +Infinity'): TStarError {
+  if (status === codes.nonFinite) return new TStarError('E_NONFINITE', `${op}: ${what} holds ${nonFinite}`);
   if (status === codes.masked) return new TStarError('E_MASKED', `${op}: ${what} is entirely -Infinity (every entry masked)`);
   if (status === codes.label) return new TStarError('E_LABEL', `${op}: ${what} puts its target on a -Infinity (masked) logit`);
   return new TStarError('E_INTERNAL', `${op}: kernel returned unknown status ${status}`);
 }
 
-/** Stable warning codes: findings that do not stop a call but that a caller should see. */
+/**
+ * Stable warning codes: findings that do not stop a call but that a caller should see. Fits: `W_NOT_CONVERGED`,
+ * `W_AT_BOUND`, `W_SEPARATED`; T̂*: `W_CLIPPED`; calibration reports: `W_ECE_WORSE` / `W_NLL_WORSE` (the fitted
+ * scaler made held-out ECE / NLL worse); inputs: `W_LOOKS_LIKE_PROBABILITIES` (logits that look like softmax
+ * or sigmoid outputs), `W_LABELS_ONE_INDEXED` (labels counted from 1), `W_SATURATED` (probabilities of exactly
+ * 1 that carry no information for a fit).
+ */
 export type TStarWarningCode =
   | 'W_NOT_CONVERGED'
   | 'W_AT_BOUND'
   | 'W_SEPARATED'
-  | 'W_CLIPPED';
+  | 'W_CLIPPED'
+  | 'W_ECE_WORSE'
+  | 'W_NLL_WORSE'
+  | 'W_LOOKS_LIKE_PROBABILITIES'
+  | 'W_LABELS_ONE_INDEXED'
+  | 'W_SATURATED';
 
 /** A non-fatal finding, returned in a result's `warnings` (the core never prints). */
 export interface TStarWarning {

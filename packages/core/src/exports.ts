@@ -31,8 +31,23 @@ export interface TStarExports {
   /** Returns the sweeps used, or −1 when it did not converge. */
   csgJacobi(a: number, n: number, v: number, maxSweeps: number): number;
   temperatureObjective(x: number, labels: number, rows: number, cols: number, invT: number, out: number): number;
-  metricsLogits(x: number, labels: number, rows: number, cols: number, invT: number, conf: number, correct: number, sums: number): number;
-  metricsProbabilities(p: number, labels: number, rows: number, cols: number, tol: number, conf: number, correct: number, sums: number): number;
+  sigmoidTemperatureObjective(z: number, targets: number, rows: number, cols: number, invT: number, out: number): number;
+  metricsLogits(x: number, labels: number, rows: number, cols: number, invT: number, confClass: number, conf: number, correct: number, sums: number): number;
+  metricsProbabilities(p: number, labels: number, rows: number, cols: number, tol: number, confClass: number, conf: number, correct: number, sums: number): number;
+  metricsLogProbabilities(p: number, out: number, rows: number, cols: number, tol: number, floor: number, sigmoid: number, sums: number): number;
+  metricsSigmoid(
+    z: number, targets: number, rows: number, cols: number, probabilities: number, scale: number, bias: number, positive: number,
+    conf: number, correct: number, sums: number, stats: number, edges: number, binCount: number, lowerClosed: number,
+  ): number;
+  metricsClasswise(x: number, labels: number, rows: number, cols: number, invT: number, probabilities: number, edges: number, binCount: number, lowerClosed: number, scratch: number, stats: number): void;
+  metricsBins(conf: number, correct: number, n: number, edges: number, binCount: number, lowerClosed: number, out: number): void;
+  metricsMassEdges(conf: number, n: number, binCount: number, edges: number): void;
+  metricsResample(
+    conf: number, correct: number, n: number, edges: number, binCount: number, equalMass: number, lowerClosed: number,
+    replicates: number, seed: number, simulate: number, counts: number, bins: number, ece: number, acc: number,
+  ): void;
+  vectorScalingObjective(x: number, labels: number, rows: number, cols: number, w: number, b: number, scratch: number, grad: number, out: number): number;
+  plattObjective(z: number, labels: number, n: number, a: number, b: number, tPos: number, tNeg: number, out: number): number;
   batchNormApply(x: number, y: number, n: number, m: number, mean: number, scale: number, shift: number): number;
   batchNormStats(x: number, n: number, m: number, mean: number, variance: number): number;
   batchNormBackward(dy: number, x: number, dx: number, n: number, m: number, mean: number, invStd: number, gamma: number, dGamma: number, dBeta: number): number;

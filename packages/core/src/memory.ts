@@ -111,16 +111,25 @@ export function residentPtr(op: string, name: string, data: Float32Array): numbe
   throw new TStarError('E_ARGUMENT', `${op}: ${name} views tstar's wasm memory outside any live workspace buffer (was it released?)`);
 }
 
-/** Starts a call: every earlier arena pointer becomes invalid. */
-export function arenaReset(): void {
-  refresh(wasm());
+const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/**
+ * Starts a call: every earlier arena pointer becomes invalid. `sizes` lists the byte sizes the call will
+ * allocate: memory grows once to hold them all, or the call fails with E_MEMORY before anything grows (wasm
+ * memory never shrinks, so a call that fails halfway must not leave it pinned large). Growth detaches every
+ * view of wasm memory, so resolve workspace inputs (resident(), sinkOf()) before this.
+ */
+export function arenaReset(...sizes: number[]): void {
+  const exports = wasm();
+  refresh(exports);
   top = reservedTop;
+  if (sizes.length > 0) ensure(exports, reservedTop + sizes.reduce((s, b) => s + align(b), 0));
 }
 
 /** Reserves `bytes` (16-byte aligned) of the arena and grows memory if needed. */
 export function alloc(bytes: number): number {
   const ptr = top;
-  top += Math.ceil(bytes / 16) * 16;
+  top += align(bytes);
   ensure(wasm(), top);
   return ptr;
 }
@@ -188,10 +197,13 @@ export function take(ptr: number, length: number, out?: Float32Array, outAt?: nu
   return result;
 }
 
-/** Throws the TStarError for a kernel status; `unit` names what the kernel's error index counts. */
-export function check(op: string, status: number, unit = 'row'): void {
+/**
+ * Throws the TStarError for a kernel status; `unit` names what the kernel's error index counts, `nonFinite` what
+ * a non-finite status means for this kernel (softmax-like kernels take −Infinity as a mask; BatchNorm does not).
+ */
+export function check(op: string, status: number, unit = 'row', nonFinite = 'NaN or +Infinity'): void {
   const codes = kernelStatus();
-  if (status !== codes.ok) throw statusError(op, status, codes, `${unit} ${wasm().errorIndex()}`);
+  if (status !== codes.ok) throw statusError(op, status, codes, `${unit} ${wasm().errorIndex()}`, nonFinite);
 }
 
 /** Where a caller's `out` lies when it is a workspace view; call before any alloc, which could detach it. */
@@ -199,18 +211,37 @@ export function sinkOf(op: string, out: Float32Array | undefined): number | unde
   return out === undefined ? undefined : residentPtr(op, 'out', out);
 }
 
+/** A float input resolved before the call's memory grows: where it lies when it is a workspace view. */
+export interface Input {
+  data: Float32Array;
+  /** Its address in wasm memory when it is a live workspace view, else undefined (copied into the arena). */
+  at: number | undefined;
+  bytes: number;
+}
+
+/** Resolves a float input; call before arenaReset, whose growth would detach a workspace view. */
+export function resident(op: string, name: string, data: Float32Array): Input {
+  return { data, at: residentPtr(op, name, data), bytes: data.byteLength };
+}
+
 /**
  * A kernel input's pointer: a workspace view is read where it lies, unless it overlaps the output at `outAt`
- * (`outBytes` long) other than exactly (`inPlace`: the kernel may run in place) — then, like any other array,
- * it is copied into the arena. Call after arenaReset and sinkOf.
+ * (`outBytes` long) other than exactly (`inPlace`: the kernel may run in place) — then it is copied into the
+ * arena by address, as any other array is copied. Call after arenaReset.
  */
-export function source(op: string, name: string, data: Float32Array, outAt?: number, outBytes = 0, inPlace = false): { ptr: number; copied: boolean } {
-  const at = residentPtr(op, name, data);
-  if (at !== undefined) {
-    const clear = outAt === undefined || at + data.byteLength <= outAt || outAt + outBytes <= at || (inPlace && at === outAt);
-    if (clear) return { ptr: at, copied: false };
-  }
-  return { ptr: put(data), copied: true };
+export function source(input: Input, outAt?: number, outBytes = 0, inPlace = false): number {
+  const at = input.at;
+  if (at === undefined) return put(input.data);
+  const clear = outAt === undefined || at + input.bytes <= outAt || outAt + outBytes <= at || (inPlace && at === outAt);
+  return clear ? at : copyIn(input);
+}
+
+/** A copy of the input in the arena (a workspace view copied by address: growth may have detached the view). */
+export function copyIn(input: Input): number {
+  if (input.at === undefined) return put(input.data);
+  const ptr = alloc(input.bytes);
+  F32.copyWithin(ptr >>> 2, input.at >>> 2, (input.at + input.bytes) >>> 2);
+  return ptr;
 }
 
 type RowKernel = TStarExports['softmax'];
@@ -219,11 +250,13 @@ type RowKernel = TStarExports['softmax'];
 export function runRows(op: string, kernel: RowKernel, x: Float32Array, rows: number, cols: number, invT: number, out?: Float32Array, fast = false): Float32Array {
   const n = rows * cols;
   if (n === 0) return out ?? new Float32Array(0);
-  arenaReset();
   const outAt = sinkOf(op, out);
-  const input = source(op, 'x', x, outAt, n * 4, true);
+  const input = resident(op, 'x', x);
+  // Arena: x's copy (the kernel runs in place on it) or y when x is resident, unless both are.
+  arenaReset(input.at !== undefined && outAt !== undefined ? 0 : n * 4);
+  const xPtr = source(input, outAt, n * 4, true);
   // A workspace x stays untouched (the result goes elsewhere); an arena copy is overwritten in place.
-  const yPtr = outAt ?? (input.copied ? input.ptr : alloc(n * 4));
-  check(op, kernel(input.ptr, yPtr, rows, cols, invT, fast ? 1 : 0));
+  const yPtr = outAt ?? (input.at === undefined || xPtr !== input.at ? xPtr : alloc(n * 4));
+  check(op, kernel(xPtr, yPtr, rows, cols, invT, fast ? 1 : 0));
   return take(yPtr, n, out, outAt);
 }

@@ -217,6 +217,9 @@ export function fitCoefficients(rows: readonly CoefficientRow[], options: FitCoe
   const a = columns.map((column) => Float64Array.from(rows, column));
   const b = Float64Array.from(rows, (row) => row.temperature);
   const solution = solveLeastSquares(a, b, fitted);
+  if (!solution.every(Number.isFinite)) {
+    throw new TStarError('E_ARGUMENT', `${FIT}: the fitted coefficients overflow (${Array.from(solution).join(', ')}); the sweep's values are too large to fit in float64`);
+  }
 
   const coefficients: TemperatureCoefficients = { alpha: 0, beta: 0, gamma: 0, delta: 0, floor: clip.floor, ceiling: clip.ceiling };
   fitted.forEach((name, j) => { coefficients[name] = solution[j]; });

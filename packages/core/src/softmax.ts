@@ -1,5 +1,5 @@
 import { wasm } from './load.js';
-import { alloc, arenaReset, check, runRows, sinkOf, source, take } from './memory.js';
+import { alloc, arenaReset, check, resident, runRows, sinkOf, source, take } from './memory.js';
 import { checkMatrix, checkOptions, checkOut, checkPrecision, checkTemperature, type Precision, type Shape2D } from './validate.js';
 import { floatArg, type FloatData } from './workspace.js';
 
@@ -79,13 +79,15 @@ export function softmaxBackward(y: FloatData, dy: FloatData, shape: Shape2D, opt
   const n = rows * cols;
   let dx = out ?? new Float32Array(0);
   if (n > 0) {
-    arenaReset();
     const outAt = sinkOf(op, out);
+    const yIn = resident(op, 'y', yData as Float32Array), dyIn = resident(op, 'dy', dyData as Float32Array);
+    // Arena: y's and dy's copies (dx overwrites dy's in place), or dx when dy is resident, unless out is.
+    arenaReset(yIn.at === undefined ? n * 4 : 0, dyIn.at === undefined || outAt === undefined ? n * 4 : 0);
     // The kernel reads y[i] and dy[i] before writing dx[i], so dx may alias either exactly, not shifted.
-    const yIn = source(op, 'y', yData as Float32Array, outAt, n * 4, true);
-    const dyIn = source(op, 'dy', dyData as Float32Array, outAt, n * 4, true);
-    const dxPtr = outAt ?? (dyIn.copied ? dyIn.ptr : alloc(n * 4));
-    check(op, wasm().softmaxBackward(yIn.ptr, dyIn.ptr, dxPtr, rows, cols, 1 / temperature));
+    const yPtr = source(yIn, outAt, n * 4, true);
+    const dyPtr = source(dyIn, outAt, n * 4, true);
+    const dxPtr = outAt ?? (dyPtr === dyIn.at ? alloc(n * 4) : dyPtr);
+    check(op, wasm().softmaxBackward(yPtr, dyPtr, dxPtr, rows, cols, 1 / temperature), 'row', 'NaN or ±Infinity');
     dx = take(dxPtr, n, out, outAt);
   }
   if (x === undefined) return dx;

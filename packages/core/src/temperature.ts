@@ -1,7 +1,9 @@
 import { TStarError, type TStarWarning } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, f64, put } from './memory.js';
-import { checkInteger, checkLabels, checkMatrix, checkPositive, checkTemperature, typeName, type Shape2D } from './validate.js';
+import { checkInteger, checkLabels, checkMatrix, checkPositive, checkTargets, checkTemperature, describe, typeName, type Shape2D } from './validate.js';
+import { oneIndexedWarning, probabilityWarning } from './diagnostics.js';
+import { probabilitiesToLogits } from './metrics.js';
 
 /**
  * Sufficient sums of the NLL over a set of rows at one temperature T: sums over rows of NLL(T), dNLL/dT and
@@ -56,7 +58,7 @@ export interface TemperatureFit {
 
 /** Copies logits and labels into the arena once; the returned function evaluates the sums at any T. */
 function arenaObjective(op: string, logits: Float32Array, rows: number, cols: number, labels: Int32Array): TemperatureObjectiveFn {
-  arenaReset();
+  arenaReset(logits.byteLength, labels.byteLength, 24);
   const xPtr = put(logits);
   const yPtr = put(labels);
   const outPtr = alloc(24);
@@ -235,15 +237,154 @@ export async function fitTemperatureWithAsync(
  * (tolerance, maxEvaluations), E_LABEL (out of range or on a masked logit), E_NONFINITE (NaN, +Infinity), E_MASKED (a row of only −Infinity)
  * @example fitTemperature(logits, [10000, 100], labels).temperature
  */
-export function fitTemperature(logits: Float32Array, shape: Shape2D, labels: Int32Array, options: FitTemperatureOptions = {}): TemperatureFit {
+export function fitTemperature(logits: Float32Array, shape: Shape2D, labels: Int32Array, options: FitTemperatureDataOptions = {}): TemperatureFit {
   const op = 'fitTemperature';
   const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
   checkLabels(op, labels, rows, cols);
   const s = settings(op, options);
   if (rows === 0) throw new TStarError('E_EMPTY', `${op}: logits have no rows to fit on`);
-  const objective = arenaObjective(op, logits, rows, cols, labels);
+  const { x, warnings } = fitInputs(op, logits, rows, cols, options.inputs, false);
+  warnings.push(...oneIndexedWarning(op, x, rows, cols, labels));
+  const objective = arenaObjective(op, x, rows, cols, labels);
   const steps = newton(op, s);
   let step = steps.next();
   while (!step.done) step = steps.next(objective(step.value));
-  return step.value;
+  return { ...step.value, warnings: [...warnings, ...step.value.warnings] };
+}
+
+export interface FitTemperatureDataOptions extends FitTemperatureOptions {
+  /** 'logits' (default), or 'probabilities': refit softmax(ln p / T) (see probabilitiesToLogits). */
+  inputs?: 'logits' | 'probabilities';
+}
+
+/** Logits to fit on, and the input warnings: W_LOOKS_LIKE_PROBABILITIES for logits, W_SATURATED for probabilities. */
+export function fitInputs(op: string, x: Float32Array, rows: number, cols: number, inputs: unknown, sigmoid: boolean): { x: Float32Array; warnings: TStarWarning[] } {
+  if (inputs === undefined || inputs === 'logits') return { x, warnings: probabilityWarning(op, x, rows, cols, sigmoid) };
+  if (inputs !== 'probabilities') throw new TStarError('E_ARGUMENT', `${op}: inputs must be 'logits' or 'probabilities', got ${describe(inputs)}`);
+  const converted = probabilitiesToLogits(x, [rows, cols], { head: sigmoid ? 'sigmoid' : 'softmax' });
+  return { x: converted.logits, warnings: converted.warnings.map((w) => ({ ...w, message: w.message.replace('probabilitiesToLogits', op) })) };
+}
+
+export interface SigmoidTemperatureObjectiveOptions {
+  /** One temperature for every column, or one per column; finite and > 0. */
+  temperature: number | readonly number[];
+}
+
+/** One column's sums of a sigmoid head's NLL at its temperature. */
+export interface SigmoidTemperatureObjective extends TemperatureObjective {
+  /** Entries whose logit is on the wrong side of 0 (or at 0); none means the column is separated: its optimum is T → 0. */
+  misclassified: number;
+}
+
+/**
+ * Per-column sums of a sigmoid head's binary cross-entropy at its temperature(s) and their first and second
+ * derivatives in T: each column is a TemperatureObjective over its rows (add columns for a shared T, shards to merge).
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_LABEL (targets not 0/1), E_NONFINITE, E_TEMPERATURE, E_ARGUMENT
+ * @example sigmoidTemperatureObjective(logits, [n, 3], targets, { temperature: [1, 2, 0.5] })[0].nllSum
+ */
+export function sigmoidTemperatureObjective(logits: Float32Array, shape: Shape2D, targets: Int32Array, options: SigmoidTemperatureObjectiveOptions): SigmoidTemperatureObjective[] {
+  const op = 'sigmoidTemperatureObjective';
+  const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
+  checkTargets(op, targets, rows, cols);
+  if (options === null || typeof options !== 'object') throw new TStarError('E_ARGUMENT', `${op}: options { temperature } are required, got ${typeName(options)}`);
+  const t = options.temperature;
+  const ts = typeof t === 'number' ? new Array<number>(cols).fill(checkTemperature(op, t)) : Array.isArray(t) && t.length === cols ? t.map((v) => checkTemperature(op, v)) : undefined;
+  if (!ts) throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a number > 0 or ${cols} of them, got ${describe(t)}`);
+  if (rows === 0) return ts.map(() => ({ nllSum: 0, gradSum: 0, hessSum: 0, count: 0, misclassified: 0 }));
+  return sigmoidArena(op, logits, rows, cols, targets)(ts);
+}
+
+function sigmoidArena(op: string, logits: Float32Array, rows: number, cols: number, targets: Int32Array): (temperatures: readonly number[]) => SigmoidTemperatureObjective[] {
+  arenaReset(logits.byteLength, targets.byteLength, cols * 8, cols * 32);
+  const zPtr = put(logits);
+  const tPtr = put(targets);
+  const invPtr = alloc(cols * 8);
+  const outPtr = alloc(cols * 32);
+  const kernel = wasm().sigmoidTemperatureObjective;
+  return (temperatures) => {
+    f64(invPtr, cols).set(temperatures.map((t) => 1 / t));
+    check(op, kernel(zPtr, tPtr, rows, cols, invPtr, outPtr));
+    const o = f64(outPtr, cols * 4);
+    return Array.from({ length: cols }, (_, j) => ({ nllSum: o[4 * j], gradSum: o[4 * j + 1], hessSum: o[4 * j + 2], count: rows, misclassified: o[4 * j + 3] }));
+  };
+}
+
+/** A search that is not run: the column is separated, T stays where it started. */
+function* separatedFit(op: string, init: number, o: TemperatureObjective): Generator<number, TemperatureFit, unknown> {
+  const f = o.nllSum / o.count;
+  return {
+    temperature: init, nllBefore: f, nllAfter: f, evaluations: 1, converged: false,
+    warnings: [{ code: 'W_SEPARATED', message: `${op}: the sign of every logit already matches its target, at any T: the NLL only falls toward T → 0, so T stays at ${init}` }],
+  };
+}
+
+export interface FitSigmoidTemperatureOptions extends FitTemperatureDataOptions {
+  /** One temperature per column (label) instead of one shared. Default false. */
+  perLabel?: boolean;
+}
+
+export interface SigmoidTemperatureFit {
+  /** One shared temperature, or one per column with perLabel: divide each column's logits by its own. */
+  temperatures: number[];
+  perLabel: boolean;
+  /** Mean over rows of the summed binary cross-entropy at initialTemperature … */
+  nllBefore: number;
+  /** … and at the fitted temperatures. */
+  nllAfter: number;
+  /** Passes over the data (per-label fits share each pass). */
+  evaluations: number;
+  converged: boolean;
+  /** As fitTemperature's, per label when perLabel (the message names the column), plus the input warnings. */
+  warnings: TStarWarning[];
+}
+
+/**
+ * Temperature scaling of sigmoid heads: a single-logit binary head `[n, 1]` (sigmoid(z / T)) or a multi-label
+ * head `[n, K]` with one 0/1 target per entry, one temperature shared by every label or one per label
+ * (`perLabel`, K fits sharing each WASM pass). The same safeguarded Newton on ln T as fitTemperature, with the
+ * analytic derivatives of the binary cross-entropy.
+ * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_EMPTY, E_LABEL (targets not 0/1, e.g. class indices), E_NONFINITE, E_TEMPERATURE, E_ARGUMENT
+ * @example fitSigmoidTemperature(logits, [n, 1], labels).temperatures[0]
+ */
+export function fitSigmoidTemperature(logits: Float32Array, shape: Shape2D, targets: Int32Array, options: FitSigmoidTemperatureOptions = {}): SigmoidTemperatureFit {
+  const op = 'fitSigmoidTemperature';
+  const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
+  checkTargets(op, targets, rows, cols);
+  const s = settings(op, options);
+  if (rows === 0) throw new TStarError('E_EMPTY', `${op}: logits have no rows to fit on`);
+  const perLabel = options.perLabel ?? false;
+  if (typeof perLabel !== 'boolean') throw new TStarError('E_ARGUMENT', `${op}: perLabel must be a boolean, got ${describe(perLabel)}`);
+  const { x, warnings } = fitInputs(op, logits, rows, cols, options.inputs, true);
+  const objective = sigmoidArena(op, x, rows, cols, targets);
+  // The sign of z/T does not depend on T: a column (or, shared, every column) that sign(z) already gets right is
+  // separated at every T, and its NLL only falls toward T → 0. Those searches are not run.
+  const first = objective(new Array<number>(cols).fill(s.init));
+  const separated = perLabel ? first.map((o) => o.misclassified === 0) : [first.every((o) => o.misclassified === 0)];
+  const fits = separated.map((sep, j) => {
+    const name = perLabel ? `${op} (column ${j})` : op;
+    return sep ? separatedFit(name, s.init, perLabel ? first[j] : { ...mergeTemperatureObjectives(first), count: rows }) : newton(name, s);
+  });
+  let steps = fits.map((g) => g.next());
+  let evaluations = 1;
+  // Lockstep: every unfinished search proposes a T, one pass evaluates them all (finished columns keep theirs).
+  const current = new Array<number>(fits.length).fill(s.init);
+  while (steps.some((st) => !st.done)) {
+    steps.forEach((st, j) => { if (!st.done) current[j] = st.value; });
+    const parts = objective(perLabel ? current : new Array<number>(cols).fill(current[0]));
+    evaluations++;
+    // Shared: the sums over every column, per row (count = rows), so the NLL is the row's summed cross-entropy.
+    steps = steps.map((st, j) => (st.done ? st : fits[j].next(perLabel ? parts[j] : { ...mergeTemperatureObjectives(parts), count: rows })));
+  }
+  const results = steps.map((st) => st.value as TemperatureFit);
+  // Per label, each column's mean NLL; their sum is the row's summed cross-entropy.
+  const total = (key: 'nllBefore' | 'nllAfter') => results.reduce((a, r) => a + r[key], 0);
+  return {
+    temperatures: perLabel ? results.map((r) => r.temperature) : new Array<number>(1).fill(results[0].temperature),
+    perLabel,
+    nllBefore: total('nllBefore'),
+    nllAfter: total('nllAfter'),
+    evaluations,
+    converged: results.every((r) => r.converged),
+    warnings: [...warnings, ...results.flatMap((r) => r.warnings)],
+  };
 }

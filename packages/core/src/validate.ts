@@ -12,6 +12,14 @@ export function typeName(value: unknown): string {
   return typeof value === 'object' ? (value as object).constructor?.name ?? 'object' : typeof value;
 }
 
+// The engine's own length of a typed array: a subclass may override `length`, but copies into wasm use this one.
+const typedLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), 'length')!.get!;
+
+/** The true element count of a typed array (ignores an overridden `length`). */
+export function lengthOf(data: ArrayBufferView): number {
+  return typedLength.call(data) as number;
+}
+
 function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }
@@ -62,8 +70,9 @@ export function checkPositive(op: string, name: string, value: unknown): number 
 export function checkMatrix(op: string, name: string, data: unknown, shape: unknown, minCols = 1): [number, number] {
   if (!(data instanceof Float32Array)) throw new TStarError('E_DTYPE', `${op}: ${name} must be a Float32Array, got ${typeName(data)}`);
   const [rows, cols] = checkShape(op, shape);
-  if (data.length !== rows * cols) {
-    throw new TStarError('E_SHAPE', `${op}: ${name} has ${data.length} elements but shape [${rows}, ${cols}] needs ${rows * cols}`);
+  const length = lengthOf(data);
+  if (length !== rows * cols || data.length !== length) {
+    throw new TStarError('E_SHAPE', `${op}: ${name} has ${length} elements but shape [${rows}, ${cols}] needs ${rows * cols}`);
   }
   if (cols < minCols && rows > 0) {
     throw new TStarError('E_SHAPE', `${op}: ${name} needs at least ${minCols} column${minCols === 1 ? '' : 's'}, got shape [${rows}, ${cols}]`);
@@ -74,7 +83,7 @@ export function checkMatrix(op: string, name: string, data: unknown, shape: unkn
 /** Checks an f32 vector of an exact length. */
 export function checkVector(op: string, name: string, data: unknown, length: number): Float32Array {
   if (!(data instanceof Float32Array)) throw new TStarError('E_DTYPE', `${op}: ${name} must be a Float32Array, got ${typeName(data)}`);
-  if (data.length !== length) throw new TStarError('E_SHAPE', `${op}: ${name} has ${data.length} elements, expected ${length}`);
+  if (lengthOf(data) !== length || data.length !== length) throw new TStarError('E_SHAPE', `${op}: ${name} has ${lengthOf(data)} elements, expected ${length}`);
   return data;
 }
 
@@ -85,10 +94,15 @@ export function checkFinite(op: string, name: string, data: ArrayLike<number>): 
   }
 }
 
-/** A temperature must be a finite positive number whose reciprocal is finite too. */
+const FLT_MAX = 3.4028234663852886e38;
+
+/**
+ * A temperature must be a finite positive number whose reciprocal fits float32 (T ≥ 1/FLT_MAX ≈ 2.9e-39): the
+ * kernels scale by 1/T in float32, and a smaller T would turn finite logits into ±Infinity and NaN.
+ */
 export function checkTemperature(op: string, temperature: unknown): number {
-  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature) || !Number.isFinite(1 / temperature)) {
-    throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a finite number > 0, got ${describe(temperature)}`);
+  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature) || !(1 / temperature <= FLT_MAX)) {
+    throw new TStarError('E_TEMPERATURE', `${op}: temperature must be a finite number in [${1 / FLT_MAX}, ∞), got ${describe(temperature)}`);
   }
   return temperature;
 }
@@ -129,13 +143,42 @@ export function shiftRowMessage(message: string, offset: number): string {
 /** Checks an Int32Array of `rows` labels, each in [0, cols) or equal to `ignoreIndex` when one is given. */
 export function checkLabels(op: string, labels: unknown, rows: number, cols: number, ignoreIndex?: number): Int32Array {
   if (!(labels instanceof Int32Array)) throw new TStarError('E_DTYPE', `${op}: labels must be an Int32Array, got ${typeName(labels)}`);
-  if (labels.length !== rows) throw new TStarError('E_SHAPE', `${op}: labels has ${labels.length} entries but the matrix has ${rows} rows`);
+  if (lengthOf(labels) !== rows || labels.length !== rows) throw new TStarError('E_SHAPE', `${op}: labels has ${lengthOf(labels)} entries but the matrix has ${rows} rows`);
   for (let r = 0; r < rows; r++) {
     const y = labels[r];
     if ((y < 0 || y >= cols) && y !== ignoreIndex) {
       const ignored = ignoreIndex === undefined ? '' : ` and is not ignoreIndex (${ignoreIndex})`;
-      throw new TStarError('E_LABEL', `${op}: label ${y} at row ${r} is outside [0, ${cols})${ignored}`);
+      throw new TStarError('E_LABEL', `${op}: label ${y} at row ${r} is outside [0, ${cols})${ignored}${y === cols ? oneIndexedHint(labels, cols) : ''}`);
     }
   }
   return labels;
+}
+
+// Labels 1…K against K columns: the commonest off-by-one, named in the error rather than left to the caller.
+function oneIndexedHint(labels: Int32Array, cols: number): string {
+  let lo = Infinity, hi = -Infinity;
+  for (const y of labels) {
+    lo = Math.min(lo, y);
+    hi = Math.max(hi, y);
+  }
+  return lo >= 1 && hi === cols ? ` (the labels look 1-indexed: none is 0 and the largest equals the class count ${cols}; subtract 1)` : '';
+}
+
+/**
+ * Checks 0/1 targets of a sigmoid head: an Int32Array with one entry per logit (`rows × cols`). Class indices
+ * (one label per row for several columns, or values above 1) are E_SHAPE / E_LABEL naming the mix-up.
+ */
+export function checkTargets(op: string, targets: unknown, rows: number, cols: number): Int32Array {
+  if (!(targets instanceof Int32Array)) throw new TStarError('E_DTYPE', `${op}: targets of a sigmoid head must be an Int32Array of 0/1, got ${typeName(targets)}`);
+  if (targets.length !== rows * cols) {
+    const hint = targets.length === rows && cols > 1 ? '; one class index per row belongs to a softmax head (head: \'softmax\')' : '';
+    throw new TStarError('E_SHAPE', `${op}: a sigmoid head needs one 0/1 target per logit (${rows} × ${cols} = ${rows * cols}), got ${targets.length}${hint}`);
+  }
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i];
+    if (t !== 0 && t !== 1) {
+      throw new TStarError('E_LABEL', `${op}: a sigmoid head takes 0/1 targets, got ${t} at row ${Math.floor(i / cols)}${t > 1 ? ' (a class index: multi-class labels need a softmax head)' : ''}`);
+    }
+  }
+  return targets;
 }

@@ -173,3 +173,31 @@ describe('batchNormBackward', () => {
     );
   });
 });
+
+describe('BatchNorm at the extremes of float32', () => {
+  it('batchNormTrain on ±3.4e38 throws E_NONFINITE and leaves the running statistics untouched', () => {
+    const x = new Float32Array([3.4e38, -3.4e38, -3.4e38, 3.4e38]);
+    const state = { runningMean: new Float32Array([1, 2]), runningVariance: new Float32Array([3, 4]) };
+    expectCode(() => batchNormTrain(x, [2, 2], state), 'E_NONFINITE');
+    expect(Array.from(state.runningMean)).toEqual([1, 2]);
+    expect(Array.from(state.runningVariance)).toEqual([3, 4]);
+  });
+  it('batchNormTrain rejects a negative runningVariance as batchNorm does (E_ARGUMENT)', () => {
+    const state = { runningMean: new Float32Array(2), runningVariance: new Float32Array([1, -1]) };
+    expectCode(() => batchNormTrain(new Float32Array([1, 2, 3, 4]), [2, 2], state), 'E_ARGUMENT');
+  });
+  it('batchNormBackward with a huge dy throws E_NONFINITE instead of returning dBeta = Infinity', () => {
+    const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const { cache } = batchNormTrain(x, [3, 2], { runningMean: new Float32Array(2), runningVariance: new Float32Array(2).fill(1) });
+    expectCode(() => batchNormBackward(new Float32Array(6).fill(3e38), cache), 'E_NONFINITE');
+  });
+  it('names −Infinity as non-finite (BatchNorm has no masks)', () =>
+    expect(() => batchNorm(new Float32Array([1, -Infinity]), [1, 2], { runningMean: new Float32Array(2), runningVariance: new Float32Array(2).fill(1) })).toThrow(/±Infinity/));
+  it('validates and copies with the engine\'s length, not an overridden one', () => {
+    class Lying extends Float32Array {
+      get length(): number { return 2; }
+    }
+    const x = new Lying(8);
+    expectCode(() => batchNorm(x, [1, 2], { runningMean: new Float32Array(2), runningVariance: new Float32Array(2).fill(1) }), 'E_SHAPE');
+  });
+});

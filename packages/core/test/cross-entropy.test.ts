@@ -319,3 +319,16 @@ describe('shapes and options as adapters hand them over', () => {
   });
   it('rejects options = null with E_ARGUMENT', () => expectCode(() => crossEntropy(x, [3, 4], y, null as never), 'E_ARGUMENT'));
 });
+
+describe('crossEntropy at the extremes of float32', () => {
+  it('gives a finite dL/dT (never NaN) for logits ±3e38, whose shifted values overflow float32, hard and soft targets', () => {
+    for (const cols of [2, 5, 9]) {
+      const x = Float32Array.from({ length: cols }, (_, j) => (j % 2 === 0 ? 3e38 : -3e38));
+      const hard = crossEntropy(x, [1, cols], new Int32Array([0]), { grad: true });
+      expect(Number.isFinite(hard.dTemperature), `hard, ${cols} cols`).toBe(true);
+      expect(hard.grad.every(Number.isFinite)).toBe(true);
+      const soft = crossEntropy(x, [1, cols], new Float32Array(cols).fill(1 / cols), { grad: true, labelSmoothing: 0.1 });
+      expect(Number.isFinite(soft.dTemperature), `soft, ${cols} cols`).toBe(true);
+    }
+  });
+});

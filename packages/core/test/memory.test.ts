@@ -43,3 +43,12 @@ describe('the wasm arena', () => {
     expect(softmax(new Float32Array([0, 0]), [1, 2])[0]).toBe(0.5);
   });
 });
+
+describe('an oversized call', () => {
+  it('checks the whole call\'s size before growing: two blocks that fit alone but not together fail with E_MEMORY and memory stays as it was', () => {
+    const before = wasm().memory.buffer.byteLength;
+    expect(() => arenaReset(2.5e9, 2e9)).toThrow(TStarError);
+    expect(wasm().memory.buffer.byteLength).toBe(before);
+    arenaReset();
+  });
+});

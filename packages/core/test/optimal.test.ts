@@ -231,3 +231,12 @@ describe('fitCoefficients', () => {
       }), { numRuns: RUNS });
   });
 });
+
+describe('coefficients at the extremes of float64', () => {
+  it('fitCoefficients rejects sweeps whose fitted coefficients overflow (E_ARGUMENT), never NaN α, β', () => {
+    const rows = [{ featureDim: 64, temperature: 1e308 }, { featureDim: 256, temperature: 1.7e308 }, { featureDim: 1024, temperature: 1e300 }];
+    expectCode(() => fitCoefficients(rows), 'E_ARGUMENT');
+  });
+  it('optimalTemperature rejects coefficients that make T̂* infinite (E_ARGUMENT), never returns Infinity', () =>
+    expectCode(() => optimalTemperature({ featureDim: 4096, coefficients: { alpha: 1e308 } }), 'E_ARGUMENT'));
+});

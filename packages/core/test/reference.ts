@@ -1,3 +1,4 @@
+import { seededRandom } from '../src/random.js';
 // Float64 references, written for clarity, not speed: the ground truth every kernel is tested against.
 
 export function softmax(x: ArrayLike<number>, rows: number, cols: number, temperature = 1): Float64Array {
@@ -364,4 +365,248 @@ export function batchNormBackward(dy: ArrayLike<number>, x: ArrayLike<number>, n
     }
   }
   return { dx, dGamma, dBeta };
+}
+
+// --- calibration beyond the basics (issue 20): binning conventions, classwise, sigmoid heads, resampling ---
+
+/** numpy.quantile(values, q) with method 'linear', on an ascending copy. */
+export function npQuantile(values: ArrayLike<number>, q: number): number {
+  const v = Array.from(values).sort((a, b) => a - b);
+  const h = (v.length - 1) * q;
+  const k = Math.floor(h), g = h - k;
+  const a = v[k], b = v[Math.min(k + 1, v.length - 1)];
+  return g < 0.5 ? a + (b - a) * g : b - (b - a) * (1 - g);
+}
+
+/** Equal-mass edges as netcal makes them: np.quantile at linspace(0, 1, B + 1), first edge 0, last 1. */
+export function massEdges(conf: ArrayLike<number>, B: number): number[] {
+  const e = Array.from({ length: B + 1 }, (_, b) => npQuantile(conf, b * (1 / B)));
+  e[0] = 0;
+  e[B] = 1;
+  return e;
+}
+
+/** The bin of c: (lower, upper] with the first bin taking everything at or below its upper edge, or [lower, upper) with the last taking the rest. */
+export function binIndex(c: number, edges: readonly number[], lowerClosed: boolean): number {
+  const B = edges.length - 1;
+  if (lowerClosed) {
+    for (let b = B - 1; b > 0; b--) if (c >= edges[b]) return b;
+    return 0;
+  }
+  for (let b = 0; b < B - 1; b++) if (c <= edges[b + 1]) return b;
+  return B - 1;
+}
+
+/** ECE, MCE, RMS, ACE and bins of weighted forecasts (weights default 1). */
+export function binnedErrors(conf: ArrayLike<number>, correct: ArrayLike<number>, edges: readonly number[], lowerClosed = false, weights?: ArrayLike<number>): {
+  ece: number; mce: number; rmsce: number; ace: number; counts: number[]; accuracy: number[]; confidence: number[];
+} {
+  const B = edges.length - 1;
+  const n = new Array(B).fill(0), sc = new Array(B).fill(0), so = new Array(B).fill(0);
+  let total = 0;
+  for (let i = 0; i < conf.length; i++) {
+    const w = weights ? weights[i] : 1;
+    if (w === 0) continue;
+    const b = binIndex(conf[i], edges, lowerClosed);
+    n[b] += w;
+    sc[b] += w * conf[i];
+    so[b] += w * correct[i];
+    total += w;
+  }
+  let ece = 0, mce = 0, sq = 0, gaps = 0, used = 0;
+  const accuracy: number[] = [], confidence: number[] = [];
+  for (let b = 0; b < B; b++) {
+    accuracy.push(n[b] ? so[b] / n[b] : NaN);
+    confidence.push(n[b] ? sc[b] / n[b] : NaN);
+    if (!n[b]) continue;
+    const gap = Math.abs(so[b] / n[b] - sc[b] / n[b]);
+    ece += (n[b] / total) * gap;
+    sq += (n[b] / total) * gap * gap;
+    mce = Math.max(mce, gap);
+    gaps += gap;
+    used++;
+  }
+  return { ece, mce, rmsce: Math.sqrt(sq), ace: gaps / used, counts: n, accuracy, confidence };
+}
+
+/**
+ * netcal's ECE / ACE / MCE for classification, transcribed from its algorithm (not its code): top-label
+ * confidences (or, for 1-D binary input, P(y = 1) against y = 1), clipped to [eps, 1 − eps], binned by
+ * numpy's histogram rule ([lower, upper), the last bin closed) over linspace or quantile edges.
+ */
+export function netcal(p: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, bins: number, equalIntervals: boolean, binaryPositive = false): { ece: number; ace: number; mce: number } {
+  const eps = 2 ** -52;
+  const conf: number[] = [], matched: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    if (binaryPositive) {
+      conf.push(p[r * cols + 1]);
+      matched.push(labels[r] === 1 ? 1 : 0);
+      continue;
+    }
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (p[r * cols + c] > p[r * cols + best]) best = c;
+    conf.push(p[r * cols + best]);
+    matched.push(best === labels[r] ? 1 : 0);
+  }
+  const x = conf.map((c) => Math.min(1 - eps, Math.max(eps, c)));
+  const edges = equalIntervals ? Array.from({ length: bins + 1 }, (_, b) => (b === bins ? 1 : b * (1 / bins))) : massEdges(x, bins);
+  const e = binnedErrors(x, matched, edges, true);
+  return { ece: e.ece, ace: e.ace, mce: e.mce };
+}
+
+/**
+ * Per class j: ECE of p_j over equal-width bins against [y = j], and the Murphy parts from bin member lists
+ * (reliability, resolution, uncertainty, within-bin variance minus twice the within-bin covariance).
+ */
+export function classwise(p: ArrayLike<number>, rows: number, cols: number, outcome: (r: number, j: number) => number, B: number, lowerClosed = false): {
+  ece: number; perClass: number[]; reliability: number; resolution: number; uncertainty: number; withinBin: number;
+} {
+  const edges = Array.from({ length: B + 1 }, (_, b) => b / B);
+  const perClass: number[] = [];
+  let reliability = 0, resolution = 0, uncertainty = 0, withinBin = 0;
+  for (let j = 0; j < cols; j++) {
+    const members: number[][] = Array.from({ length: B }, () => []);
+    let base = 0;
+    for (let r = 0; r < rows; r++) {
+      members[binIndex(p[r * cols + j], edges, lowerClosed)].push(r);
+      base += outcome(r, j) / rows;
+    }
+    let ece = 0;
+    for (const m of members) {
+      if (!m.length) continue;
+      const f = m.reduce((s, r) => s + p[r * cols + j], 0) / m.length;
+      const o = m.reduce((s, r) => s + outcome(r, j), 0) / m.length;
+      ece += (m.length / rows) * Math.abs(o - f);
+      reliability += (m.length / rows) * (f - o) ** 2;
+      resolution += (m.length / rows) * (o - base) ** 2;
+      for (const r of m) withinBin += ((p[r * cols + j] - f) ** 2 - 2 * (p[r * cols + j] - f) * (outcome(r, j) - o)) / rows;
+    }
+    perClass.push(ece);
+    uncertainty += base * (1 - base);
+  }
+  return { ece: perClass.reduce((a, b) => a + b, 0) / cols, perClass, reliability, resolution, uncertainty, withinBin };
+}
+
+/** Sigmoid heads: per entry p = σ(z/T_c), NLL and Brier summed over a row's labels, top-label and positive forecasts. */
+export function sigmoidMetrics(z: ArrayLike<number>, rows: number, cols: number, t: ArrayLike<number>, temperatures: readonly number[], probabilities = false): {
+  p: number[]; nll: number; brier: number; accuracy: number; top: { conf: number[]; correct: number[] }; positive: { conf: number[]; correct: number[] };
+} {
+  const p: number[] = [];
+  let nll = 0, brier = 0, hits = 0;
+  const top = { conf: [] as number[], correct: [] as number[] }, positive = { conf: [] as number[], correct: [] as number[] };
+  for (let i = 0; i < rows * cols; i++) {
+    const T = temperatures[temperatures.length === 1 ? 0 : i % cols];
+    const u = z[i] / T;
+    const pi = probabilities ? z[i] : 1 / (1 + Math.exp(-u));
+    p.push(pi);
+    // BCE from the definition, with log1p(e^−|u|) so large |u| keep their digits.
+    nll += probabilities ? -(t[i] ? Math.log(pi) : Math.log(1 - pi)) : Math.max(u, 0) - t[i] * u + Math.log1p(Math.exp(-Math.abs(u)));
+    brier += (pi - t[i]) ** 2;
+    const pred = pi > 0.5 ? 1 : 0;
+    hits += pred === t[i] ? 1 : 0;
+    top.conf.push(Math.max(pi, 1 - pi));
+    top.correct.push(pred === t[i] ? 1 : 0);
+    positive.conf.push(pi);
+    positive.correct.push(t[i]);
+  }
+  return { p, nll: nll / rows, brier: brier / rows, accuracy: hits / (rows * cols), top, positive };
+}
+
+// The kernel's bootstrap draws must replay the core's one seeded stream (src/random.ts).
+const mulberry = seededRandom;
+
+/** Rows sorted by confidence, then outcome (incorrect first): the order the resampling draws index into. */
+export function sortedRows(conf: ArrayLike<number>, correct: ArrayLike<number>): { conf: number[]; correct: number[] } {
+  const idx = Array.from({ length: conf.length }, (_, i) => i).sort((a, b) => conf[a] - conf[b] || correct[a] - correct[b]);
+  return { conf: idx.map((i) => conf[i]), correct: idx.map((i) => correct[i]) };
+}
+
+/**
+ * Bootstrap ECEs: replicate r draws n indices into the sorted rows (blocks of 4096, then rows); equal-mass edges come from the
+ * replicate's own multiset. Simulation: every sorted row once, outcome u < confidence.
+ */
+export function resampledEces(conf: ArrayLike<number>, correct: ArrayLike<number>, B: number, equalMass: boolean, lowerClosed: boolean, replicates: number, seed: number, simulate: boolean): number[] {
+  const s = sortedRows(conf, correct);
+  const n = s.conf.length;
+  const random = mulberry(seed);
+  const fixed = equalMass ? massEdges(s.conf, B) : Array.from({ length: B + 1 }, (_, b) => b / B);
+  const out: number[] = [];
+  for (let r = 0; r < replicates; r++) {
+    if (simulate) {
+      const outcome = s.conf.map((c) => (random() < c ? 1 : 0));
+      out.push(binnedErrors(s.conf, outcome, fixed, lowerClosed).ece);
+      continue;
+    }
+    // n uniform draws in two stages: the block of 4096 rows each draw falls in, then the row within its block.
+    const w = new Array(n).fill(0);
+    const blocks = new Array(Math.ceil(n / 4096)).fill(0);
+    for (let i = 0; i < n; i++) blocks[Math.floor(Math.floor(random() * n) / 4096)]++;
+    blocks.forEach((k, b) => {
+      const size = Math.min(4096, n - b * 4096);
+      for (let j = 0; j < k; j++) w[b * 4096 + Math.floor(random() * size)]++;
+    });
+    const sample: number[] = [];
+    w.forEach((k, i) => { for (let j = 0; j < k; j++) sample.push(s.conf[i]); });
+    const edges = equalMass ? massEdges(sample, B) : fixed;
+    out.push(binnedErrors(s.conf, s.correct, edges, lowerClosed, w).ece);
+  }
+  return out;
+}
+
+/** Risk–coverage by brute force: every distinct threshold τ answers the rows with confidence ≥ τ. */
+export function riskCoverage(conf: ArrayLike<number>, correct: ArrayLike<number>): { aurc: number; optimal: number; thresholds: { threshold: number; coverage: number; accuracy: number }[] } {
+  const n = conf.length;
+  const distinct = [...new Set(Array.from(conf))].sort((a, b) => b - a);
+  const thresholds = distinct.map((t) => {
+    let k = 0, right = 0;
+    for (let i = 0; i < n; i++) if (conf[i] >= t) { k++; right += correct[i]; }
+    return { threshold: t, coverage: k / n, accuracy: right / k, count: k };
+  });
+  // AURC: each row contributes the risk of the smallest answering set that contains it.
+  let aurc = 0;
+  for (let i = 0; i < n; i++) {
+    const at = thresholds.find((t) => t.threshold === conf[i])!;
+    aurc += (1 - at.accuracy) / n;
+  }
+  let errors = 0;
+  for (let i = 0; i < n; i++) errors += 1 - correct[i];
+  let optimal = 0;
+  for (let k = 1; k <= n; k++) optimal += Math.max(0, k - (n - errors)) / k / n;
+  return { aurc, optimal, thresholds };
+}
+
+/** Vector scaling: NLL and gradient of softmax(w ⊙ x + b) summed over rows, in float64; −Inf logits are masks. */
+export function vectorScaling(x: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, w: readonly number[], b: readonly number[]): { nll: number; gw: number[]; gb: number[]; gwAbs: number[] } {
+  let nll = 0;
+  const gw = new Array(cols).fill(0), gb = new Array(cols).fill(0), gwAbs = new Array(cols).fill(0);
+  for (let r = 0; r < rows; r++) {
+    const u = Array.from({ length: cols }, (_, j) => (x[r * cols + j] === -Infinity ? -Infinity : w[j] * x[r * cols + j] + b[j]));
+    const m = Math.max(...u);
+    const s = u.reduce((a, v) => a + Math.exp(v - m), 0);
+    nll += Math.log(s) - (u[labels[r]] - m);
+    for (let j = 0; j < cols; j++) {
+      if (u[j] === -Infinity) continue;
+      const d = Math.exp(u[j] - m) / s - (j === labels[r] ? 1 : 0);
+      gw[j] += d * x[r * cols + j];
+      gb[j] += d;
+      gwAbs[j] += Math.abs(d * x[r * cols + j]) + Math.abs(d);
+    }
+  }
+  return { nll, gw, gb, gwAbs };
+}
+
+/** Platt: NLL of σ(a·z + b) against targets, gradient and Hessian, summed, in float64. */
+export function platt(z: ArrayLike<number>, targets: ArrayLike<number>, a: number, b: number): { nll: number; grad: [number, number]; hessian: [number, number, number] } {
+  let nll = 0, ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
+  for (let i = 0; i < z.length; i++) {
+    const u = a * z[i] + b;
+    const p = 1 / (1 + Math.exp(-u));
+    nll += Math.max(u, 0) + Math.log1p(Math.exp(-Math.abs(u))) - targets[i] * u;
+    ga += (p - targets[i]) * z[i];
+    gb += p - targets[i];
+    haa += p * (1 - p) * z[i] * z[i];
+    hab += p * (1 - p) * z[i];
+    hbb += p * (1 - p);
+  }
+  return { nll, grad: [ga, gb], hessian: [haa, hab, hbb] };
 }

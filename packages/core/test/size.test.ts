@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 // @ts-expect-error: a plain .mjs script, shared with `npm run size`
 import { sizeReport, BUDGET_GZIP_BYTES, BUDGET_WASM_BYTES } from '../scripts/size.mjs';
@@ -12,5 +13,12 @@ describe('the size of @tstar/core', () => {
       expect(w.bytes, w.file).toBeLessThanOrEqual(BUDGET_WASM_BYTES);
     }
     expect(report.totalGzipBytes).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+  });
+  it('is quoted in the README as measured here (whole KB, 1 KB = 1000 bytes)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const quoted = /`tstar\.wasm` of about (\d+) KB \((\d+) KB gzipped/.exec(readme);
+    expect(quoted, 'README states the wasm size').not.toBeNull();
+    const wasm = (sizeReport().wasm as { file: string; bytes: number; gzipBytes: number }[]).find((w) => w.file === 'tstar.wasm')!;
+    expect([Number(quoted![1]), Number(quoted![2])]).toEqual([Math.round(wasm.bytes / 1000), Math.round(wasm.gzipBytes / 1000)]);
   });
 });

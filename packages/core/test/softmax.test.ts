@@ -355,3 +355,22 @@ describe('softmaxBackward', () => {
     );
   });
 });
+
+describe('softmaxBackward at the extremes', () => {
+  it('names −Infinity in dy as non-finite (±Infinity), not as "NaN or +Infinity"', () => {
+    const y = softmax(new Float32Array([1, 2, 3]), [1, 3]);
+    expect(() => softmaxBackward(y, new Float32Array([0, -Infinity, 1]), [1, 3])).toThrow(/±Infinity/);
+  });
+});
+
+describe('temperatures whose reciprocal leaves float32', () => {
+  it('are E_TEMPERATURE in every op (1e-39 … 1e-300), never ±Infinity or NaN results', () => {
+    const x = new Float32Array([1, 2, 3, 4]);
+    for (const t of [1e-39, 1e-45, 1e-100, 1e-300]) {
+      expectCode(() => softmax(x, [1, 4], { temperature: t }), 'E_TEMPERATURE');
+      expectCode(() => logSoftmax(x, [1, 4], { temperature: t }), 'E_TEMPERATURE');
+      expectCode(() => softmaxBackward(x, x, [1, 4], { temperature: t }), 'E_TEMPERATURE');
+    }
+    expect(softmax(x, [1, 4], { temperature: 3e-39 }).every(Number.isFinite)).toBe(true);
+  });
+});

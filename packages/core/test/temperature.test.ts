@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   temperatureObjective, mergeTemperatureObjectives, fitTemperature, fitTemperatureWith, fitTemperatureWithAsync, resolveTemperature,
-  optimalTemperature, type TemperatureObjective,
+  optimalTemperature, sigmoidTemperatureObjective, fitSigmoidTemperature, softmax, type TemperatureObjective,
 } from '../src/index.js';
 import * as ref from './reference.js';
 import { mat, labels, rng, expectCode, expectScalarClose, SHAPES, RUNS } from './helpers.js';
@@ -386,5 +386,123 @@ describe('resolveTemperature', () => {
     expectCode(() => resolveTemperature('fit', { logits }), 'E_ARGUMENT');
     for (const bad of [0, -1, NaN, Infinity, 'hot', null]) expectCode(() => resolveTemperature(bad as never), 'E_TEMPERATURE');
     expectCode(() => resolveTemperature(1, null as never), 'E_ARGUMENT');
+  });
+});
+
+/** Sigmoid logits z = t_c·s with s ~ N(0, 2²) and targets ~ Bernoulli(sigmoid(s)): column c is read at temperature t_c. */
+function sigmoidData(rows: number, ts: readonly number[], seed: number): { z: Float32Array; t: Int32Array } {
+  const r = rng(seed), cols = ts.length;
+  const z = new Float32Array(rows * cols), t = new Int32Array(rows * cols);
+  for (let i = 0; i < rows * cols; i++) {
+    const s = 2 * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    t[i] = r() < 1 / (1 + Math.exp(-s)) ? 1 : 0;
+    z[i] = ts[i % cols] * s;
+  }
+  return { z, t };
+}
+
+/** Σ over a column's entries of the binary cross-entropy of sigmoid(z / T), float64. */
+function sigmoidNll(z: ArrayLike<number>, t: ArrayLike<number>, cols: number, col: number, T: number): number {
+  let s = 0;
+  for (let i = col; i < z.length; i += cols) {
+    const u = z[i] / T;
+    s += Math.max(u, 0) - t[i] * u + Math.log1p(Math.exp(-Math.abs(u)));
+  }
+  return s;
+}
+
+function golden(f: (s: number) => number, lo: number, hi: number): number {
+  const g = (Math.sqrt(5) - 1) / 2;
+  let a = Math.log(lo), b = Math.log(hi);
+  while (b - a > 1e-10) {
+    const c = b - g * (b - a), d = a + g * (b - a);
+    if (f(Math.exp(c)) < f(Math.exp(d))) b = d;
+    else a = c;
+  }
+  return Math.exp((a + b) / 2);
+}
+
+describe('sigmoidTemperatureObjective', () => {
+  it('matches the float64 NLL and its central-difference derivatives per column', () => {
+    const { z, t } = sigmoidData(300, [0.5, 1, 3], 4);
+    const ts = [0.7, 1.3, 2.9];
+    const parts = sigmoidTemperatureObjective(z, [300, 3], t, { temperature: ts });
+    parts.forEach((o, c) => {
+      const T = ts[c], h = 1e-4 * T;
+      expect(o.count).toBe(300);
+      expectScalarClose(o.nllSum, sigmoidNll(z, t, 3, c, T), 1e-12);
+      expectScalarClose(o.gradSum, (sigmoidNll(z, t, 3, c, T + h) - sigmoidNll(z, t, 3, c, T - h)) / (2 * h), 1e-6, 1e-8);
+      const d = (sigmoidNll(z, t, 3, c, T + h) - 2 * sigmoidNll(z, t, 3, c, T) + sigmoidNll(z, t, 3, c, T - h)) / (h * h);
+      expectScalarClose(o.hessSum, d, 1e-4, 1e-6);
+    });
+  });
+});
+
+describe('fitSigmoidTemperature', () => {
+  it('fits a binary head [n, 1] to the golden-section minimum of the float64 NLL and recovers the generating T', () => {
+    const { z, t } = sigmoidData(20000, [2.5], 5);
+    const fit = fitSigmoidTemperature(z, [20000, 1], t);
+    expect(fit.converged).toBe(true);
+    expect(fit.warnings).toEqual([]);
+    expect(fit.temperatures.length).toBe(1);
+    expectScalarClose(fit.temperatures[0], golden((T) => sigmoidNll(z, t, 1, 0, T), 0.01, 100), 1e-5);
+    expectScalarClose(fit.temperatures[0], 2.5, 0.06);
+    expectScalarClose(fit.nllBefore, sigmoidNll(z, t, 1, 0, 1) / 20000, 1e-9);
+    expect(fit.nllAfter).toBeLessThan(fit.nllBefore);
+  });
+
+  it('fits one temperature per label on a multi-label head, or one shared', () => {
+    const ts = [0.5, 2, 4];
+    const { z, t } = sigmoidData(8000, ts, 6);
+    const per = fitSigmoidTemperature(z, [8000, 3], t, { perLabel: true });
+    expect(per.perLabel).toBe(true);
+    per.temperatures.forEach((T, c) => {
+      expectScalarClose(T, golden((v) => sigmoidNll(z, t, 3, c, v), 0.01, 100), 1e-5);
+      expectScalarClose(T, ts[c], 0.1);
+    });
+    const shared = fitSigmoidTemperature(z, [8000, 3], t);
+    const total = (v: number) => [0, 1, 2].reduce((a, c) => a + sigmoidNll(z, t, 3, c, v), 0);
+    expectScalarClose(shared.temperatures[0], golden(total, 0.01, 100), 1e-5);
+    expectScalarClose(shared.nllAfter, total(shared.temperatures[0]) / 8000, 1e-9);
+    // Per label does at least as well as shared (each column at its own optimum).
+    expect(per.nllAfter).toBeLessThanOrEqual(shared.nllAfter + 1e-12);
+  });
+
+  it('warns W_SEPARATED on a label its logits separate, naming the column', () => {
+    const z = new Float32Array([-3, 1, 2, -1, 4, 0.5, -5, -2]), t = new Int32Array([0, 1, 1, 1, 1, 0, 0, 0]);
+    const fit = fitSigmoidTemperature(z, [4, 2], t, { perLabel: true });
+    expect(fit.converged).toBe(false);
+    expect(fit.warnings.map((w) => w.code)).toEqual(['W_SEPARATED']);
+    expect(fit.warnings[0].message).toMatch(/column 0/);
+  });
+
+  it('rejects class indices on a sigmoid head, and bad options', () => {
+    expectCode(() => fitSigmoidTemperature(mat(4, 3), [4, 3], new Int32Array([0, 2, 1, 1])), 'E_SHAPE');
+    expectCode(() => fitSigmoidTemperature(mat(4, 1), [4, 1], new Int32Array([0, 2, 1, 1])), 'E_LABEL');
+    expectCode(() => fitSigmoidTemperature(mat(4, 1), [4, 1], new Int32Array(4), { perLabel: 'yes' as unknown as boolean }), 'E_ARGUMENT');
+    expectCode(() => sigmoidTemperatureObjective(mat(4, 2), [4, 2], new Int32Array(8), { temperature: [1] }), 'E_TEMPERATURE');
+  });
+});
+
+describe('fitTemperature: inputs and warnings', () => {
+  it('refits probabilities through their logarithms, warning W_SATURATED on rows at exactly 1', () => {
+    const { logits, labels: y } = calibrated(2000, 5, 2, 8);
+    const p = softmax(logits, [2000, 5]);
+    const a = fitTemperature(logits, [2000, 5], y), b = fitTemperature(p, [2000, 5], y, { inputs: 'probabilities' });
+    expectScalarClose(b.temperature, a.temperature, 1e-4);
+    expect(b.warnings).toEqual([]);
+    p.set([1, 0, 0, 0, 0], 0);
+    expect(fitTemperature(p, [2000, 5], y, { inputs: 'probabilities' }).warnings.map((w) => w.code)).toEqual(['W_SATURATED']);
+  });
+
+  it('warns W_LOOKS_LIKE_PROBABILITIES on softmax outputs passed as logits, W_LABELS_ONE_INDEXED on shifted labels', () => {
+    const { logits, labels: y } = calibrated(600, 4, 1, 9);
+    expect(fitTemperature(softmax(logits, [600, 4]), [600, 4], y).warnings.map((w) => w.code)).toContain('W_LOOKS_LIKE_PROBABILITIES');
+    // Labels 1…3 on rows the model puts in class label − 1; rows of class 3 left out.
+    const keep = Array.from(y.keys()).filter((i) => y[i] < 3);
+    const x = Float32Array.from(keep.flatMap((i) => Array.from(logits.subarray(i * 4, i * 4 + 4))));
+    const shifted = Int32Array.from(keep.map((i) => y[i] + 1));
+    expect(fitTemperature(x, [keep.length, 4], shifted).warnings.map((w) => w.code)).toContain('W_LABELS_ONE_INDEXED');
+    expect(fitTemperature(logits, [600, 4], y).warnings).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { TStarError } from '@tstar/core';
+import { clip } from './npy-format.js';
 import { fsProblem } from './npy.js';
 
 /** A numeric table: row-major Float64 data, `[rows, cols]`, and the header's column names when there was one. */
@@ -13,7 +14,7 @@ export interface CsvTable {
 }
 
 export interface CsvReadOptions {
-  /** `true`: the first line is a header; `false`: it is data; default: a header when any field is not a number. */
+  /** `true`: the first line is a header; `false`: it is data; default: a header when every field is text (no number). */
   header?: boolean;
   /** Field separator; default: tab when the first line has a tab and no comma, else comma. */
   delimiter?: string;
@@ -29,13 +30,14 @@ function unquote(field: string): string {
   return f.length >= 2 && f.startsWith('"') && f.endsWith('"') ? f.slice(1, -1).replace(/""/g, '"') : f;
 }
 
+// Decimal only: Number() would also read 0x1f, 0b11 and 0o7, which no CSV writer means as numbers.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 function toNumber(field: string): number | undefined {
   const f = unquote(field);
-  if (f === '') return undefined;
-  const special = SPECIAL[f.toLowerCase()];
-  if (special !== undefined) return special;
-  const n = Number(f);
-  return Number.isNaN(n) ? undefined : n;
+  const lower = f.toLowerCase();
+  if (Object.hasOwn(SPECIAL, lower)) return SPECIAL[lower];
+  return DECIMAL.test(f) ? Number(f) : undefined;
 }
 
 /** Accumulates rows into a growing Float64Array and checks that every row has the same width. */
@@ -59,9 +61,14 @@ class TableBuilder {
     this.delimiter ??= raw.includes('\t') && !raw.includes(',') ? '\t' : ',';
     const fields = raw.split(this.delimiter);
     if (this.cols < 0 && this.columns === undefined) {
-      const numbers = fields.map(toNumber);
-      const isHeader = this.options.header ?? numbers.some((n) => n === undefined);
-      if (isHeader) {
+      const numeric = fields.map((f) => toNumber(f) !== undefined);
+      // A header is all text. A first line that mixes text and numbers is a typo in data or a header with a
+      // numeric name: either way guessing loses a row or a name, so it is refused unless `header` says.
+      if (this.options.header === undefined && numeric.some(Boolean) && !numeric.every(Boolean)) {
+        const k = numeric.findIndex((n) => !n);
+        throw new TStarError('E_DTYPE', `${this.name}: line ${this.line} mixes numbers and text (column ${k + 1} is ${clip(unquote(fields[k]))}): fix the value, or say whether line 1 is a header (header: true | false)`);
+      }
+      if (this.options.header ?? !numeric.some(Boolean)) {
         this.columns = fields.map(unquote);
         this.cols = fields.length;
         return;
@@ -79,8 +86,12 @@ class TableBuilder {
     for (let k = 0; k < fields.length; k++) {
       const n = toNumber(fields[k]);
       if (n === undefined) {
-        const what = fields[k].trim() === '' ? 'is empty' : `is ${JSON.stringify(unquote(fields[k]))}, not a number`;
+        const what = fields[k].trim() === '' ? 'is empty' : `is ${clip(unquote(fields[k]))}, not a decimal number`;
         throw new TStarError('E_DTYPE', `${this.name}: line ${this.line}, column ${k + 1} ${what}`);
+      }
+      if (n === Infinity || n === -Infinity) {
+        const text = unquote(fields[k]);
+        if (!/inf/i.test(text)) throw new TStarError('E_NONFINITE', `${this.name}: line ${this.line}, column ${k + 1} is ${clip(text)}, beyond float64's range`);
       }
       this.data[this.length++] = n;
     }
@@ -96,9 +107,12 @@ class TableBuilder {
 }
 
 /**
- * Parses CSV text of numbers (comma or tab separated, optional header, `nan`/`inf` spellings accepted).
+ * Parses CSV text of decimal numbers (comma or tab separated, optional header, `nan`/`inf` spellings accepted;
+ * no hex, octal or binary). The first line is a header when all its fields are text; a first line mixing
+ * numbers and text is refused unless `header` decides.
  * Quoted fields are unquoted; a delimiter inside quotes is not supported.
- * @throws {TStarError} E_SHAPE (ragged rows), E_DTYPE (a field that is not a number), E_EMPTY (no data rows)
+ * @throws {TStarError} E_SHAPE (ragged rows), E_DTYPE (a field that is not a decimal number, a first line mixing
+ *   numbers and text), E_EMPTY (no data rows)
  * @example parseCsv('a,b\n1,2\n3,4\n') // { shape: [2, 2], columns: ['a', 'b'], ... }
  */
 export function parseCsv(text: string, name = 'csv', options: CsvReadOptions = {}): CsvTable {

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { TStarError } from '@tstar/core';
 import { encodeNpy, parseNpy, type NdArray, type NpyData, type NpyWriteOptions } from './npy-format.js';
 
-export { encodeNpy, parseNpy, type NdArray, type NpyData, type NpyDtype, type NpyWriteOptions } from './npy-format.js';
+export { encodeNpy, parseNpy, toFloat32, type NdArray, type NpyData, type NpyDtype, type NpyWriteOptions } from './npy-format.js';
 
 /**
  * Reads a `.npy` file; errors name the path.
@@ -31,11 +31,25 @@ export async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-/** A short human phrase for a Node fs error. */
+const FS_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory, expected a file',
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+};
+
+/**
+ * A short human phrase for a Node fs error (`permission denied`, `no such file or directory`, …), for
+ * one-line messages that name the path.
+ * @example fsProblem(Object.assign(new Error(), { code: 'EACCES' })) // 'permission denied'
+ */
 export function fsProblem(cause: unknown): string {
-  const code = (cause as { code?: string }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a directory, expected a file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return cause instanceof Error ? cause.message : String(cause);
+  const code = (cause as { code?: string } | undefined)?.code;
+  if (code !== undefined && Object.hasOwn(FS_PROBLEMS, code)) return FS_PROBLEMS[code];
+  return cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
 }

@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { TStarError } from '@tstar/core';
 import { readCsv, type CsvReadOptions } from './csv.js';
 import { readJson } from './json.js';
+import { shapeText, toFloat32 } from './npy-format.js';
 import { readNpy, type NdArray } from './npy.js';
 
 /** A row-major f32 matrix ready for the core, with the path it came from. */
@@ -31,13 +32,10 @@ export async function readArray(path: string, options: ReadOptions = {}): Promis
   throw new TStarError('E_ARGUMENT', `${path}: unknown file type '${ext || '(none)'}', expected ${FORMATS}`);
 }
 
-function shapeText(shape: readonly number[]): string {
-  return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
-}
-
 /**
  * Reads a 2-D `[rows, cols]` matrix (logits, probabilities or features) as Float32.
- * @throws {TStarError} E_SHAPE (not 2-D), E_EMPTY (no rows or no columns), and {@link readArray}'s errors
+ * @throws {TStarError} E_SHAPE (not 2-D), E_EMPTY (no rows or no columns), E_NONFINITE (a float64 value beyond
+ *   float32's range, with its position), and {@link readArray}'s errors
  * @example const { data, shape } = await readMatrix('logits.npy');
  */
 export async function readMatrix(path: string, options: ReadOptions = {}): Promise<Matrix> {
@@ -47,16 +45,7 @@ export async function readMatrix(path: string, options: ReadOptions = {}): Promi
   }
   const [rows, cols] = array.shape as [number, number];
   if (rows === 0 || cols === 0) throw new TStarError('E_EMPTY', `${path}: matrix of shape ${shapeText(array.shape)} is empty`);
-  const data = array.data instanceof Float32Array ? array.data : toFloat32(array);
-  return { data, shape: [rows, cols], path };
-}
-
-function toFloat32(array: NdArray): Float32Array {
-  const out = new Float32Array(array.data.length);
-  const d = array.data;
-  if (d instanceof BigInt64Array) for (let i = 0; i < d.length; i++) out[i] = Number(d[i]);
-  else out.set(d);
-  return out;
+  return { data: toFloat32(array, path), shape: [rows, cols], path };
 }
 
 /**

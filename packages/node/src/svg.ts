@@ -1,4 +1,7 @@
 import { TStarError } from '@tstar/core';
+import { bandMarks, type ReliabilityBand } from './svg-calibration.js';
+
+export { riskCoverageSvg, type ReliabilityBand, type RiskCoverageInput, type RiskCoveragePoint, type RiskCoverageSvgOptions } from './svg-calibration.js';
 
 /** One equal-width confidence bin, as the core's `calibrationMetrics` returns it. */
 export interface ReliabilityBin {
@@ -15,6 +18,8 @@ export interface ReliabilityInput {
   mce?: number;
   accuracy?: number;
   bins: readonly ReliabilityBin[];
+  /** calibrationMetrics' bootstrap: when present, each bin's interval of the accuracy is drawn over its bar. */
+  bootstrap?: ReliabilityBand;
 }
 
 export interface ReliabilitySvgOptions {
@@ -22,7 +27,7 @@ export interface ReliabilitySvgOptions {
   title?: string;
   /** The temperature the probabilities were read at, shown in the title when given. */
   temperature?: number;
-  /** Pixel size of the square image. Default 480. */
+  /** Pixel width of the image (the calibration panel is square, the count histogram sits under it). Default 480. */
   size?: number;
 }
 
@@ -44,6 +49,9 @@ export interface SweepSvgOptions {
 }
 
 const FONT = 'font-family="system-ui, sans-serif"';
+const BAR = '#3b6fb6';
+const GAP = '#e0524d';
+const COUNT = '#9aa5b1';
 
 /** Escapes text for XML content and attribute values. */
 export function escapeXml(text: string): string {
@@ -64,57 +72,90 @@ function fmtT(t: number): string {
 
 /**
  * A reliability diagram (Guo et al. 2017) as a standalone SVG string: per non-empty bin an accuracy bar and a
- * gap bar up (or down) to the bin's mean confidence, the diagonal of perfect calibration, ECE in the title.
- * Bars carry `data-*` attributes with the bin's numbers so a reader can check the picture against the data.
+ * gap bar up (or down) to the bin's mean confidence, the diagonal of perfect calibration, and under it a
+ * histogram of how many rows each bin holds (as netcal draws it), so a tall bar over three rows reads as
+ * what it is. ECE, MCE, accuracy and T are in the title; the legend names every mark and sits above the plot,
+ * never on the bars. Bars carry `data-*` attributes with the bin's numbers so a reader can check the picture
+ * against the data. Bins are (lower, upper], the first also holding 0, as `calibrationMetrics` makes them.
  * @throws {TStarError} E_ARGUMENT when there are no bins or a bin is malformed
  * @example writeFileSync('reliability.svg', reliabilitySvg(calibrationMetrics(logits, shape, labels)));
  */
 export function reliabilitySvg(metrics: ReliabilityInput, options: ReliabilitySvgOptions = {}): string {
   const bins = metrics.bins;
   if (!Array.isArray(bins) || bins.length === 0) throw new TStarError('E_ARGUMENT', 'reliabilitySvg: metrics.bins is empty');
-  const size = options.size ?? 480;
-  const left = 56, top = 56, right = 16, bottom = 48;
-  const w = size - left - right, h = size - top - bottom;
+  bins.forEach((bin, i) => {
+    const fields = [bin.lower, bin.upper, bin.count, bin.accuracy, bin.confidence];
+    if (fields.some((f) => typeof f !== 'number' || !Number.isFinite(f)) || bin.upper < bin.lower || bin.count < 0) {
+      throw new TStarError('E_ARGUMENT', `reliabilitySvg: bin ${i} is malformed: ${JSON.stringify(bin).slice(0, 200)}`);
+    }
+  });
+  const width = options.size ?? 480;
+  const left = 56, right = 16, top = 84;
+  const w = width - left - right, h = w;
+  const histTop = top + h + 18, histH = 72;
+  const height = histTop + histH + 40;
   const x = (v: number) => left + v * w;
   const y = (v: number) => top + (1 - v) * h;
-  const title = options.title ?? 'Reliability diagram';
+  const total = bins.reduce((a, b) => a + b.count, 0);
+  const most = Math.max(1, ...bins.map((b) => b.count));
+  const title = `${options.title ?? 'Reliability diagram'} — ECE ${pct(metrics.ece)}`;
   const sub = [`ECE ${pct(metrics.ece)}`];
   if (metrics.mce !== undefined) sub.push(`MCE ${pct(metrics.mce)}`);
   if (metrics.accuracy !== undefined) sub.push(`accuracy ${pct(metrics.accuracy)}`);
   if (options.temperature !== undefined) sub.push(`T = ${fmtT(options.temperature)}`);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" ${FONT}>`,
-    `<title>${escapeXml(`${title} — ECE ${pct(metrics.ece)}`)}</title>`,
-    `<rect width="${size}" height="${size}" fill="#ffffff"/>`,
-    `<text x="${left}" y="22" font-size="15" font-weight="600">${escapeXml(`${title} — ECE ${pct(metrics.ece)}`)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${left}" y="22" font-size="15" font-weight="600">${escapeXml(title)}</text>`,
     `<text x="${left}" y="40" font-size="11" fill="#555">${escapeXml(sub.join(' · '))}</text>`,
   ];
+  // The legend: one entry per kind of mark, two to a row, between the title and the plot (never on the bars).
+  const legend: [string, string, string][] = [
+    ['bar', 'accuracy', `<rect width="10" height="10" fill="${BAR}"/>`],
+    ['gap', 'gap to mean confidence', `<rect width="10" height="10" fill="${GAP}" fill-opacity="0.35" stroke="${GAP}"/>`],
+    ['diagonal', 'perfect calibration', '<line x1="0" y1="9" x2="10" y2="1" stroke="#444" stroke-dasharray="3 2"/>'],
+    ['count', 'rows per bin (histogram below)', `<rect width="10" height="10" fill="${COUNT}"/>`],
+  ];
+  out.push(`<g class="legend" font-size="10">`);
+  legend.forEach(([kind, name, swatch], k) => {
+    const lx = left + (k % 2) * (w / 2), ly = 50 + Math.floor(k / 2) * 15;
+    out.push(`<g class="legend-item" data-kind="${kind}" transform="translate(${n(lx)} ${ly})">${swatch}<text x="14" y="9">${escapeXml(name)}</text></g>`);
+  });
+  out.push('</g>');
   for (let t = 0; t <= 5; t++) {
     const v = t / 5;
     out.push(`<line x1="${n(x(0))}" y1="${n(y(v))}" x2="${n(x(1))}" y2="${n(y(v))}" stroke="#eee"/>`);
     out.push(`<text x="${n(x(0) - 6)}" y="${n(y(v) + 4)}" font-size="10" text-anchor="end">${v.toFixed(1)}</text>`);
-    out.push(`<text x="${n(x(v))}" y="${n(y(0) + 16)}" font-size="10" text-anchor="middle">${v.toFixed(1)}</text>`);
+    out.push(`<line x1="${n(x(v))}" y1="${n(top)}" x2="${n(x(v))}" y2="${n(histTop + histH)}" stroke="#eee"/>`);
+    out.push(`<text x="${n(x(v))}" y="${n(histTop + histH + 16)}" font-size="10" text-anchor="middle">${v.toFixed(1)}</text>`);
   }
   out.push('<g class="bars">');
   bins.forEach((bin, i) => {
-    const fields = [bin.lower, bin.upper, bin.count];
-    if (fields.some((f) => typeof f !== 'number' || !Number.isFinite(f)) || bin.upper < bin.lower) {
-      throw new TStarError('E_ARGUMENT', `reliabilitySvg: bin ${i} is malformed: ${JSON.stringify(bin)}`);
-    }
     if (bin.count === 0) return;
     const data = `data-bin="${i}" data-lower="${bin.lower}" data-upper="${bin.upper}" data-count="${bin.count}" data-accuracy="${bin.accuracy}" data-confidence="${bin.confidence}"`;
-    const tip = `<title>${escapeXml(`[${bin.lower.toFixed(3)}, ${bin.upper.toFixed(3)}): ${bin.count} samples, accuracy ${pct(bin.accuracy)}, confidence ${pct(bin.confidence)}`)}</title>`;
-    out.push(`<rect class="bar" ${data} x="${n(x(bin.lower))}" y="${n(y(bin.accuracy))}" width="${n((bin.upper - bin.lower) * w)}" height="${n(bin.accuracy * h)}" fill="#3b6fb6" stroke="#ffffff" stroke-width="0.5">${tip}</rect>`);
+    const tip = `<title>${escapeXml(`${i === 0 ? '[' : '('}${bin.lower.toFixed(3)}, ${bin.upper.toFixed(3)}]: ${bin.count} rows, accuracy ${pct(bin.accuracy)}, mean confidence ${pct(bin.confidence)}`)}</title>`;
+    const bx = n(x(bin.lower)), bw = n((bin.upper - bin.lower) * w);
+    out.push(`<rect class="bar" ${data} x="${bx}" y="${n(y(bin.accuracy))}" width="${bw}" height="${n(bin.accuracy * h)}" fill="${BAR}" stroke="#ffffff" stroke-width="0.5">${tip}</rect>`);
     const lo = Math.min(bin.accuracy, bin.confidence), hi = Math.max(bin.accuracy, bin.confidence);
-    out.push(`<rect class="gap" ${data} x="${n(x(bin.lower))}" y="${n(y(hi))}" width="${n((bin.upper - bin.lower) * w)}" height="${n((hi - lo) * h)}" fill="#e0524d" fill-opacity="0.35" stroke="#e0524d" stroke-width="0.75"/>`);
+    out.push(`<rect class="gap" ${data} x="${bx}" y="${n(y(hi))}" width="${bw}" height="${n((hi - lo) * h)}" fill="${GAP}" fill-opacity="0.35" stroke="${GAP}" stroke-width="0.75"/>`);
+    const ch = (bin.count / most) * histH;
+    out.push(`<rect class="count" ${data} x="${bx}" y="${n(histTop + histH - ch)}" width="${bw}" height="${n(ch)}" fill="${COUNT}" stroke="#ffffff" stroke-width="0.5">${tip}</rect>`);
+    // The number itself when it fits over its bar (about 5.5 px a digit at this size).
+    if (String(bin.count).length * 5.5 <= (bin.upper - bin.lower) * w) {
+      out.push(`<text class="count-label" data-bin="${i}" x="${n(x((bin.lower + bin.upper) / 2))}" y="${n(histTop + histH - ch - 3)}" font-size="9" text-anchor="middle" fill="#333">${bin.count}</text>`);
+    }
   });
   out.push('</g>');
+  if (metrics.bootstrap) out.push(...bandMarks(bins, metrics.bootstrap, x, y));
   out.push(`<line class="diagonal" x1="${n(x(0))}" y1="${n(y(0))}" x2="${n(x(1))}" y2="${n(y(1))}" stroke="#444" stroke-dasharray="4 3"/>`);
-  out.push(`<rect x="${n(x(0))}" y="${n(y(1))}" width="${n(w)}" height="${n(h)}" fill="none" stroke="#444"/>`);
-  out.push(`<text x="${n(x(0.5))}" y="${n(size - 10)}" font-size="11" text-anchor="middle">confidence</text>`);
+  out.push(`<rect class="frame" x="${n(x(0))}" y="${n(y(1))}" width="${n(w)}" height="${n(h)}" fill="none" stroke="#444"/>`);
+  out.push(`<rect class="histogram-frame" x="${n(x(0))}" y="${n(histTop)}" width="${n(w)}" height="${histH}" fill="none" stroke="#444" data-max-count="${most}"/>`);
+  out.push(`<text x="${n(x(0) - 6)}" y="${n(histTop + 8)}" font-size="10" text-anchor="end">${most}</text>`);
+  out.push(`<text x="${n(x(0) - 6)}" y="${n(histTop + histH + 4)}" font-size="10" text-anchor="end">0</text>`);
+  out.push(`<text x="${n(x(0.5))}" y="${n(height - 8)}" font-size="11" text-anchor="middle">confidence (largest probability of a row)</text>`);
   out.push(`<text transform="translate(14 ${n(y(0.5))}) rotate(-90)" font-size="11" text-anchor="middle">accuracy</text>`);
-  out.push(`<g font-size="10"><rect x="${n(x(0.04))}" y="${n(y(0.96))}" width="10" height="10" fill="#3b6fb6"/><text x="${n(x(0.04) + 14)}" y="${n(y(0.96) + 9)}">accuracy</text>`);
-  out.push(`<rect x="${n(x(0.04))}" y="${n(y(0.96) + 14)}" width="10" height="10" fill="#e0524d" fill-opacity="0.35" stroke="#e0524d"/><text x="${n(x(0.04) + 14)}" y="${n(y(0.96) + 23)}">gap to confidence</text></g>`);
+  out.push(`<text transform="translate(14 ${n(histTop + histH / 2)}) rotate(-90)" font-size="11" text-anchor="middle">rows (${total})</text>`);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }

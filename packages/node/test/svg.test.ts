@@ -19,7 +19,9 @@ describe('reliabilitySvg', () => {
   const metrics = calibrationMetrics(mat(r, c, 5, 6), [r, c], labels(r, c, 6), { binCount: 15, temperature: 0.7 });
   const svg = reliabilitySvg(metrics, { temperature: 0.7, title: 'Model <A> & "B"' });
   const root = parseXml(svg);
-  const size = 480, left = 56, top = 56, w = size - left - 16, h = size - top - 48;
+  // The plot's own frame gives the axes: x = left + confidence·w, y = top + (1 − accuracy)·h.
+  const frame = walk(root).find((e) => e.attrs.class === 'frame')!;
+  const [left, top, w, h] = ['x', 'y', 'width', 'height'].map((k) => Number(frame.attrs[k]));
 
   it('is well-formed SVG with the ECE in its title', () => {
     expect(root.name).toBe('svg');
@@ -55,6 +57,45 @@ describe('reliabilitySvg', () => {
   it('draws the diagonal of perfect calibration from (0, 0) to (1, 1)', () => {
     const d = walk(root).find((e) => e.attrs.class === 'diagonal')!;
     expect([d.attrs.x1, d.attrs.y1, d.attrs.x2, d.attrs.y2].map(Number)).toEqual([left, top + h, left + w, top]);
+  });
+  it('draws a histogram of rows per bin under the plot, with the counts written out', () => {
+    const all = walk(root);
+    const counts = all.filter((e) => e.attrs.class === 'count');
+    const hist = all.find((e) => e.attrs.class === 'histogram-frame')!;
+    const [hTop, hH] = [Number(hist.attrs.y), Number(hist.attrs.height)];
+    expect(hTop).toBeGreaterThan(top + h);
+    const most = Math.max(...metrics.bins.map((b) => b.count));
+    const nonEmpty = metrics.bins.filter((b) => b.count > 0);
+    expect(counts.length).toBe(nonEmpty.length);
+    counts.forEach((bar, k) => {
+      expect(Number(bar.attrs['data-count'])).toBe(nonEmpty[k].count);
+      expect(Number(bar.attrs.height)).toBeCloseTo((nonEmpty[k].count / most) * hH, 1);
+      expect(Number(bar.attrs.y) + Number(bar.attrs.height)).toBeCloseTo(hTop + hH, 1);
+    });
+    expect(counts.reduce((sum, b) => sum + Number(b.attrs['data-count']), 0)).toBe(r);
+    const labels = all.filter((e) => e.attrs.class === 'count-label');
+    expect(labels.map((t) => Number(t.text))).toEqual(labels.map((t) => metrics.bins[Number(t.attrs['data-bin'])].count));
+    expect(labels.length).toBe(nonEmpty.length);
+  });
+  it('names every kind of mark in a legend that sits above the plot, off the bars', () => {
+    const all = walk(root);
+    const items = all.filter((e) => e.attrs.class === 'legend-item');
+    expect(items.map((e) => e.attrs['data-kind'])).toEqual(['bar', 'gap', 'diagonal', 'count']);
+    for (const kind of ['bar', 'gap', 'diagonal', 'count']) expect(all.some((e) => e.attrs.class === kind), kind).toBe(true);
+    for (const item of items) {
+      const [, ty] = /translate\(([\d.]+) ([\d.]+)\)/.exec(item.attrs.transform)!.slice(1).map(Number);
+      expect(ty + 12).toBeLessThan(top);
+    }
+  });
+  it('shows a one-row bin as the sliver it is in the histogram, beside a full bin', () => {
+    const bins = Array.from({ length: 15 }, (_, i) => ({ lower: i / 15, upper: (i + 1) / 15, count: 0, confidence: 0, accuracy: 0 }));
+    bins[3] = { ...bins[3], count: 1, confidence: 0.23, accuracy: 1 };
+    bins[14] = { ...bins[14], count: 638, confidence: 0.97, accuracy: 0.95 };
+    const all = walk(parseXml(reliabilitySvg({ ece: 0.1, mce: 0.77, bins })));
+    const [one, full] = all.filter((e) => e.attrs.class === 'count');
+    const hH = Number(all.find((e) => e.attrs.class === 'histogram-frame')!.attrs.height);
+    expect(Number(full.attrs.height)).toBeCloseTo(hH, 2);
+    expect(Number(one.attrs.height)).toBeCloseTo(hH / 638, 2);
   });
   it('rejects empty or malformed bins', () => {
     expect(() => reliabilitySvg({ ece: 0, bins: [] })).toThrow(/empty/);

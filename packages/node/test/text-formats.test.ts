@@ -14,7 +14,7 @@ describe('fromJson', () => {
     expect(fromJson({ data: [1, 2, 3, 4], shape: [2, 2] }).shape).toEqual([2, 2]);
     expect(fromJson({ data: [[1, 2], [3, 4]] }).shape).toEqual([2, 2]);
   });
-  it('rejects ragged rows naming the row', () => expect(() => fromJson([[1, 2], [3]], 'x.json')).toThrow(/^x\.json: \[1\] has 1 entries, expected 2/));
+  it('rejects ragged rows naming the row', () => expect(() => fromJson([[1, 2], [3]], 'x.json')).toThrow(/^x\.json: \[1\] is an array of 1, expected 2 entries/));
   it('rejects non-numbers naming the element', () => expect(() => fromJson([[1, null]], 'x.json')).toThrow(/\[0\]\[1\] is null/));
   it('rejects a shape that does not match data', () => expect(() => fromJson({ data: [1, 2, 3], shape: [2, 2] })).toThrow(/needs 4/));
   it('rejects other JSON values', () => expect(() => fromJson({ logits: [] })).toThrow(/expected a JSON array/));
@@ -50,7 +50,7 @@ describe('parseCsv', () => {
   it('rejects ragged rows with the line number', () => expect(() => parseCsv('1,2\n3,4,5\n', 'x.csv')).toThrow(/^x\.csv: line 2 has 3 fields, expected 2$/));
   it('rejects empty fields and words', () => {
     expect(() => parseCsv('1,2\n3,\n', 'x.csv')).toThrow(/line 2, column 2 is empty/);
-    expect(() => parseCsv('1,2\n3,x\n', 'x.csv')).toThrow(/line 2, column 2 is "x", not a number/);
+    expect(() => parseCsv('1,2\n3,x\n', 'x.csv')).toThrow(/line 2, column 2 is "x", not a decimal number/);
   });
   it('rejects a file with no data rows', () => expect(() => parseCsv('a,b\n', 'x.csv')).toThrow(/no data rows/));
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { TStarError } from '@tstar/core';
 import type { Command } from '../command.js';
 
-const SUITE = join('benchmarks', 'src', 'kernels.ts');
+const SUITE = join('benchmarks', 'src', 'bench.ts');
 
 /** The kernel suite ships with the repository: look upwards from this file, then from the working directory. */
 export function findSuite(starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()]): string | undefined {
@@ -24,14 +24,16 @@ export function findSuite(starts = [dirname(fileURLToPath(import.meta.url)), pro
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'run the kernel benchmark suite (tstar against plain JS and tfjs, in one process)',
+  summary: 'run the cross-runtime kernel benchmark suite (tstar against plain JS, tfjs and onnxruntime)',
   usage: 'tstar bench [-- suite arguments]',
   options: {},
   allowPositionals: true,
-  notes: ['Runs benchmarks/src/kernels.ts from the tstar repository with tsx and streams its output.'],
+  notes: ['Runs benchmarks/src/bench.ts from the tstar repository with tsx and streams its output; `tstar bench -- --quick` is the short run.'],
   async run(_values, { positionals }) {
     const suite = findSuite();
-    if (!suite) throw new TStarError('E_ARGUMENT', `${SUITE}: not found above ${process.cwd()}; tstar bench runs inside the tstar repository`);
+    if (!suite) {
+      throw new TStarError('E_ARGUMENT', `the benchmark suite (${SUITE}) ships with the tstar repository, not with an installed CLI: run tstar bench (or npm run bench) inside a clone of the repository`);
+    }
     const cwd = dirname(dirname(suite));
     const code = await new Promise<number>((done, fail) => {
       const child = spawn('npx', ['tsx', suite, ...positionals], { cwd, stdio: 'inherit' });

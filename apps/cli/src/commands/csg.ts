@@ -1,6 +1,6 @@
 import { cumulativeSpectralGradient, optimalTemperature, type CsgOptions, type CsgResult } from '@tstar/core';
 import { createPool } from '@tstar/node';
-import { about, number, optionalString, required, UsageError, type Command } from '../command.js';
+import { about, number, optionalString, required, UsageError, type Command, LIMITS } from '../command.js';
 import { readLabelled } from '../data.js';
 import { num, pairs, toJson } from '../format.js';
 import { progress } from '../progress.js';
@@ -30,12 +30,12 @@ export const csg: Command = {
     const embedding = optionalString(values, 'embedding') ?? 'auto';
     if (!['auto', 'pca', 'none'].includes(embedding)) throw new UsageError(`--embedding must be 'auto', 'pca' or 'none', got '${embedding}'`);
     const options: CsgOptions = {
-      k: number(values, 'k', { integer: true, min: 1 }),
-      samplesPerClass: number(values, 'samples-per-class', { integer: true, min: 1 }),
+      k: number(values, 'k', { integer: true, min: 1, max: LIMITS.k }),
+      samplesPerClass: number(values, 'samples-per-class', { integer: true, min: 1, max: LIMITS.samplesPerClass }),
       seed: number(values, 'seed', { integer: true, min: 0 }),
-      runCount: number(values, 'run-count', { integer: true, min: 1 }),
+      runCount: number(values, 'run-count', { integer: true, min: 1, max: LIMITS.runCount }),
       embedding: embedding as CsgOptions['embedding'],
-      embeddingDim: number(values, 'embedding-dim', { integer: true, min: 1 }),
+      embeddingDim: number(values, 'embedding-dim', { integer: true, min: 1, max: LIMITS.embeddingDim }),
     };
     for (const key of Object.keys(options) as (keyof CsgOptions)[]) if (options[key] === undefined) delete options[key];
     let result: CsgResult;

@@ -1,10 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import { calibrationMetrics, type CalibrationMetrics } from '@tstar/core';
 import { reliabilitySvg } from '@tstar/node';
-import { number, optionalString, required, UsageError, type Command } from '../command.js';
+import { number, optionalString, required, UsageError, type Command, LIMITS } from '../command.js';
 import { COEFFICIENT_OPTIONS, readLabelled } from '../data.js';
+import { writeOutput } from '../output.js';
 import { num, pairs, percent, table, toJson } from '../format.js';
 import { chooseTemperature } from '../temperature.js';
+import { calibrationOptions, EVAL_CALIBRATION_OPTIONS, extraPairs, headOf, warningLines, writeRiskSvg } from '../calibration.js';
 
 export function binsTable(m: CalibrationMetrics): string {
   const rows = m.bins
@@ -38,28 +39,36 @@ export const evaluate: Command = {
     'num-classes': { type: 'string', value: 'N', help: 'class count term for --temperature auto' },
     csg: { type: 'string', value: 'X', help: 'CSG term for --temperature auto' },
     ...COEFFICIENT_OPTIONS,
+    ...EVAL_CALIBRATION_OPTIONS,
   },
-  notes: ['example: tstar eval --logits test_logits.npy --labels test_labels.npy --temperature fit --svg reliability.svg'],
+  notes: [
+    'example: tstar eval --logits test_logits.npy --labels test_labels.npy --temperature fit --svg reliability.svg',
+    'example: tstar eval --logits test_logits.npy --labels test_labels.npy --binning equal-mass --classwise --bootstrap 1000',
+  ],
   async run(values, { json, stdout }) {
-    const data = await readLabelled(required(values, 'logits'), required(values, 'labels'));
+    const head = headOf(values);
+    const data = await readLabelled(required(values, 'logits'), required(values, 'labels'), head === 'sigmoid' ? 'targets' : 'logits');
+    if (head === 'sigmoid' && /^(auto|fit)$/.test(optionalString(values, 'temperature') ?? '')) throw new UsageError("--head sigmoid takes a numeric --temperature (fit one with tstar calibrate --head sigmoid)");
     const inputs = (optionalString(values, 'inputs') ?? 'logits') as 'logits' | 'probabilities';
     if (inputs !== 'logits' && inputs !== 'probabilities') throw new UsageError(`--inputs must be 'logits' or 'probabilities', got '${inputs}'`);
     if (inputs === 'probabilities' && values.temperature !== undefined) throw new UsageError('--temperature applies to logits, not --inputs probabilities');
-    const chosen = inputs === 'probabilities' ? { temperature: 1, source: 'given' as const, warnings: [] } : chooseTemperature(values, data);
-    const binCount = number(values, 'bin-count', { integer: true, min: 1 }) ?? 15;
-    const metrics = calibrationMetrics(data.logits, data.shape, data.labels, inputs === 'logits' ? { temperature: chosen.temperature, binCount } : { inputs, binCount });
+    const chosen = inputs === 'probabilities' || head === 'sigmoid' ? { temperature: number(values, 'temperature', { above: 0 }) ?? 1, source: 'given' as const, warnings: [] } : chooseTemperature(values, data);
+    const binCount = number(values, 'bin-count', { integer: true, min: 1, max: LIMITS.binCount }) ?? 15;
+    const metrics = calibrationMetrics(data.logits, data.shape, data.labels, { ...calibrationOptions(values), ...(inputs === 'logits' ? { temperature: chosen.temperature, binCount } : { inputs, binCount }) });
+    const risk = await writeRiskSvg(values, metrics);
     const svg = optionalString(values, 'svg');
-    if (svg !== undefined) await writeFile(svg, reliabilitySvg(metrics, { temperature: chosen.temperature }));
+    if (svg !== undefined) await writeOutput(svg, reliabilitySvg(metrics, { temperature: chosen.temperature }));
     if (json) {
-      stdout(toJson({ logits: data.logitsPath, labels: data.labelsPath, rows: data.shape[0], classes: data.shape[1], temperature: chosen.temperature, source: chosen.source, warnings: chosen.warnings, ...metrics }));
+      stdout(toJson({ logits: data.logitsPath, labels: data.labelsPath, rows: data.shape[0], classes: data.shape[1], temperature: chosen.temperature, source: chosen.source, ...metrics, warnings: [...chosen.warnings, ...metrics.warnings] }));
       return;
     }
     const from = { given: '', auto: ' (T̂* from --feature-dim)', fit: ' (fitted)' }[chosen.source];
     stdout(`ECE ${percent(metrics.ece)} at T = ${num(chosen.temperature, 4)}${from}  (${data.shape[0]} rows × ${data.shape[1]} classes)\n`);
-    for (const w of chosen.warnings) stdout(`warning ${w.code}: ${w.message}`);
-    stdout(pairs(metricsPairs(metrics)));
+    for (const line of warningLines([...chosen.warnings, ...metrics.warnings])) stdout(line);
+    stdout(pairs([...metricsPairs(metrics), ...extraPairs(metrics)]));
     stdout('');
     stdout(binsTable(metrics));
     if (svg !== undefined) stdout(`\nreliability diagram: ${svg}`);
+    if (risk !== undefined) stdout(`risk–coverage curve: ${risk}`);
   },
 };

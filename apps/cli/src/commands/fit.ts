@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
-import { calibrationMetrics, fitTemperature, type TemperatureFit } from '@tstar/core';
-import { number, optionalString, required, type Command, type Values } from '../command.js';
+import { calibrationMetrics, fitTemperature, fitTemperatureWithAsync, temperatureObjective, type TemperatureFit } from '@tstar/core';
+import { number, optionalString, required, type Command, type Values, LIMITS } from '../command.js';
 import { maybePool, readLabelled, WORKERS, type Labelled } from '../data.js';
 import { num, pairs, percent, toJson } from '../format.js';
+import { writeOutput } from '../output.js';
 import { progress } from '../progress.js';
 
 export const FIT_OPTIONS = {
@@ -12,15 +12,36 @@ export const FIT_OPTIONS = {
   workers: WORKERS,
 } as const;
 
-/** The post-hoc fit, on a worker pool for large inputs; a spinner shows while the workers run. */
+// From this many logits a fit takes long enough to want a moving spinner (2M × 100 takes seconds).
+const LARGE_FIT_ELEMENTS = 1 << 20;
+
+/**
+ * The post-hoc fit: on a worker pool when --workers asks, otherwise in this thread. A large single-thread fit
+ * runs one objective evaluation per event-loop turn, so the spinner moves and counts evaluations; the numbers
+ * are the same bits as fitTemperature's (one pass over all rows per evaluation, the same Newton steps).
+ */
 export async function runFit(values: Values, data: Labelled): Promise<TemperatureFit> {
   const options = {
     initialTemperature: number(values, 'initial-temperature', { above: 0 }),
     tolerance: number(values, 'tolerance', { above: 0 }),
-    maxEvaluations: number(values, 'max-evaluations', { integer: true, min: 1 }),
+    maxEvaluations: number(values, 'max-evaluations', { integer: true, min: 1, max: LIMITS.maxEvaluations }),
   };
   const pool = await maybePool(values);
-  if (!pool) return fitTemperature(data.logits, data.shape, data.labels, options);
+  const { logits, shape, labels } = data;
+  if (!pool && shape[0] * shape[1] < LARGE_FIT_ELEMENTS) return fitTemperature(logits, shape, labels, options);
+  if (!pool) {
+    const bar = progress('fitting T, evaluation');
+    let evaluations = 0;
+    try {
+      return await fitTemperatureWithAsync(async (temperature) => {
+        bar.update(++evaluations);
+        await new Promise((resolve) => setImmediate(resolve));
+        return temperatureObjective(logits, shape, labels, { temperature });
+      }, options);
+    } finally {
+      bar.finish();
+    }
+  }
   const bar = progress(`fitting T on ${pool.size} workers`);
   try {
     return await pool.fitTemperature(data.logits, data.shape, data.labels, options);
@@ -57,7 +78,7 @@ export const fit: Command = {
       accuracy: after.accuracy,
     };
     const out = optionalString(values, 'out');
-    if (out !== undefined) await writeFile(out, `${toJson(report)}\n`);
+    if (out !== undefined) await writeOutput(out, `${toJson(report)}\n`);
     if (json) {
       stdout(toJson(report));
       return;

@@ -55,6 +55,7 @@ export interface CrossEntropyGradResult<L extends number | Float32Array = number
   dTemperature: number;
 }
 
+const FLT_MAX = 3.4028234663852886e38;
 const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
 /**
@@ -131,7 +132,14 @@ export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Arr
 
   const rowLoss = f64(lossPtr, rows);
   let loss: number | Float32Array;
-  if (reduction === 'none') loss = Float32Array.from(rowLoss);
+  if (reduction === 'none') {
+    // Row losses are returned as float32: one past FLT_MAX (a row spanning more than FLT_MAX·T) would be Infinity.
+    const r = rowLoss.findIndex((v) => !(Math.abs(v) <= FLT_MAX));
+    if (r >= 0) {
+      throw new TStarError('E_TEMPERATURE', `${op}: row ${r}'s loss ${rowLoss[r]} exceeds float32's largest value (3.4028235e38) at temperature ${temperature}; use a larger temperature (or smaller class weights), or reduction 'mean'/'sum'`);
+    }
+    loss = Float32Array.from(rowLoss);
+  }
   else {
     let sum = 0;
     for (let r = 0; r < rows; r++) sum += rowLoss[r];

@@ -134,13 +134,15 @@ const ROWF = memory.data(160, 16);
 }
 
 /**
- * Whether a row takes the fast path when asked to: k = log2(e)/T and T·ln2 must fit f32, and the row must
+ * Whether a row takes the fast path when asked to: the per-row coefficients must fit f32 (below), and the row must
  * hold at least 16 entries — shorter rows never reach the unrolled loop the f32 reduction speeds up, so
  * they keep the accurate exp at no measurable cost.
  */
 // @ts-ignore: decorator
 @inline export function useFast(fast: bool, invT: f64, cols: i32): bool {
-  return fast && cols >= 16 && invT >= 1e-20 && invT <= 1e20;
+  // setRowFast keeps F_j·k^j (k = log2(e)/T, j ≤ 5) as normal f32: k^5 overflows past 1/T ≈ 1.3e8 and the
+  // small coefficients go subnormal below 1/T ≈ 7e-8, so only 1/T in [1e-6, 1e6] takes the fast path.
+  return fast && cols >= 16 && invT >= 1e-6 && invT <= 1e6;
 }
 
 // Per row: m, k, Lhi, Llo, and 2^(r·k) as a polynomial in r, F_j·k^j (highest degree first), which saves the
@@ -345,6 +347,23 @@ export function rowMax(p: usize, n: i32): f32 {
   }
   rowMin = mn;
   return bad ? NaN : m;
+}
+
+/** The smallest finite float of the n at p (−Inf masks skipped; +Inf when there is none). */
+export function finiteMin(p: usize, n: i32): f32 {
+  const negInf = f32x4.splat(-Infinity), posInf = f32x4.splat(Infinity);
+  let lo = posInf;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = v128.load(p + (<usize>i << 2));
+    lo = f32x4.pmin(lo, v128.bitselect(posInf, a, f32x4.eq(a, negInf)));
+  }
+  let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
+  for (; i < n; i++) {
+    const a = load<f32>(p + (<usize>i << 2));
+    if (a != -Infinity) mn = min(mn, a);
+  }
+  return mn;
 }
 
 /** Whether any of the first n floats at p is NaN (rowMax's exact look). */

@@ -1,13 +1,21 @@
 import type * as Core from '@tstar/core';
 
-/** Every value a runtime computed, as the hex of its bytes, so two runtimes agree only when bit-identical. */
+/**
+ * Every value a runtime computed, as the hex of its bytes (two runtimes on the same wasm build agree only when
+ * bit-identical) and as numbers (runtimes on different builds agree within the precision bounds, not bit for bit).
+ */
 export interface SmokeResult {
+  /** The wasm build that ran (core.wasmBuild()). */
+  build: string;
   /** The core ops this run exercised, in order. */
   ops: string[];
   values: Record<string, string>;
+  numbers: Record<string, number[]>;
 }
 
-function hex(values: Float32Array | Float64Array | number): string {
+type Part = Float32Array | Float64Array | number;
+
+function hex(values: Part): string {
   const typed = typeof values === 'number' ? new Float64Array([values]) : values;
   const bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
   let out = '';
@@ -35,6 +43,11 @@ function labelsFor(core: typeof Core, rows: number, cols: number, seed: number):
  */
 export function runSmoke(core: typeof Core): SmokeResult {
   const values: Record<string, string> = {};
+  const numbers: Record<string, number[]> = {};
+  const put = (name: string, ...parts: Part[]): void => {
+    values[name] = parts.map(hex).join('');
+    numbers[name] = parts.flatMap((p) => (typeof p === 'number' ? [p] : Array.from(p)));
+  };
   const ops: string[] = [];
   const [rows, cols] = [37, 13];
   const shape = [rows, cols] as const;
@@ -42,41 +55,57 @@ export function runSmoke(core: typeof Core): SmokeResult {
   const labels = labelsFor(core, rows, cols, 11);
 
   ops.push('softmax', 'logSoftmax', 'softmaxBackward');
-  values['softmax T=1'] = hex(core.softmax(logits, shape));
-  values['softmax T=2.5'] = hex(core.softmax(logits, shape, { temperature: 2.5 }));
-  values['logSoftmax T=0.7'] = hex(core.logSoftmax(logits, shape, { temperature: 0.7 }));
+  put('softmax T=1', core.softmax(logits, shape));
+  put('softmax T=2.5', core.softmax(logits, shape, { temperature: 2.5 }));
+  put('logSoftmax T=0.7', core.logSoftmax(logits, shape, { temperature: 0.7 }));
   const y = core.softmax(logits, shape, { temperature: 1.5 });
-  values['softmaxBackward T=1.5'] = hex(core.softmaxBackward(y, matrix(core, rows, cols, 3), shape, { temperature: 1.5 }));
+  put('softmaxBackward T=1.5', core.softmaxBackward(y, matrix(core, rows, cols, 3), shape, { temperature: 1.5 }));
+
+  // Rows of 40: wide enough for the fast exp (rows under 16 always take the accurate one).
+  ops.push('precision', 'workspace');
+  const wide = matrix(core, 9, 40, 13, 20);
+  const wideShape = [9, 40] as const;
+  put('softmax fast [9×40]', core.softmax(wide, wideShape, { temperature: 0.8 }));
+  put('softmax accurate [9×40]', core.softmax(wide, wideShape, { temperature: 0.8, precision: 'accurate' }));
+  put('logSoftmax fast [9×40]', core.logSoftmax(wide, wideShape));
+  const ws = core.createWorkspace();
+  const resident = ws.float32(wide.length), out = ws.float32(wide.length), gradOut = ws.float32(wide.length);
+  resident.view.set(wide);
+  core.softmax(resident, wideShape, { temperature: 0.8, out });
+  put('softmax workspace [9×40]', out.view.slice());
+  const ceResident = core.crossEntropy(resident, wideShape, labelsFor(core, 9, 40, 17), { grad: true, gradOut });
+  put('crossEntropy workspace [9×40]', ceResident.loss, gradOut.view.slice(), ceResident.dTemperature);
+  ws.release();
 
   ops.push('crossEntropy');
   const ce = core.crossEntropy(logits, shape, labels, { temperature: 1.7, grad: true, labelSmoothing: 0.1 });
-  values['crossEntropy loss'] = hex(ce.loss);
-  values['crossEntropy grad'] = hex(ce.grad);
-  values['crossEntropy dT'] = hex(ce.dTemperature);
+  put('crossEntropy loss', ce.loss);
+  put('crossEntropy grad', ce.grad);
+  put('crossEntropy dT', ce.dTemperature);
   const soft = core.softmax(matrix(core, rows, cols, 5), shape);
   const ceSoft = core.crossEntropy(logits, shape, soft, { reduction: 'none', grad: true });
-  values['crossEntropy soft none'] = hex(ceSoft.loss);
-  values['crossEntropy soft grad'] = hex(ceSoft.grad);
+  put('crossEntropy soft none', ceSoft.loss);
+  put('crossEntropy soft grad', ceSoft.grad);
 
   ops.push('batchNorm', 'batchNormTrain', 'batchNormBackward');
   const gamma = matrix(core, 1, cols, 23, 1);
   const beta = matrix(core, 1, cols, 24, 1);
   const variance = Float32Array.from(matrix(core, 1, cols, 22, 1), (v) => v * v + 0.5);
-  values['batchNorm'] = hex(core.batchNorm(logits, shape, { runningMean: matrix(core, 1, cols, 21, 1), runningVariance: variance, gamma, beta }));
+  put('batchNorm', core.batchNorm(logits, shape, { runningMean: matrix(core, 1, cols, 21, 1), runningVariance: variance, gamma, beta }));
   const state = { runningMean: new Float32Array(cols), runningVariance: new Float32Array(cols).fill(1), gamma, beta };
   const train = core.batchNormTrain(logits, shape, state, { momentum: 0.1 });
-  values['batchNormTrain y'] = hex(train.y);
-  values['batchNormTrain running'] = hex(state.runningMean) + hex(state.runningVariance);
+  put('batchNormTrain y', train.y);
+  put('batchNormTrain running', state.runningMean, state.runningVariance);
   const grads = core.batchNormBackward(matrix(core, rows, cols, 9), train.cache);
-  values['batchNormBackward'] = hex(grads.dx) + hex(grads.dGamma) + hex(grads.dBeta);
+  put('batchNormBackward', grads.dx, grads.dGamma, grads.dBeta);
 
   ops.push('optimalTemperature');
-  values['optimalTemperature M=512'] = hex(core.optimalTemperature({ featureDim: 512 }).temperature);
-  values['optimalTemperature M=2048 CN=100 CSG=0.3'] = hex(core.optimalTemperature({ featureDim: 2048, numClasses: 100, csg: 0.3, coefficients: { gamma: 0.5, delta: 0.1 } }).temperature);
+  put('optimalTemperature M=512', core.optimalTemperature({ featureDim: 512 }).temperature);
+  put('optimalTemperature M=2048 CN=100 CSG=0.3', core.optimalTemperature({ featureDim: 2048, numClasses: 100, csg: 0.3, coefficients: { gamma: 0.5, delta: 0.1 } }).temperature);
 
   ops.push('fitTemperature');
   const fit = core.fitTemperature(logits, shape, labels);
-  values['fitTemperature'] = hex(new Float64Array([fit.temperature, fit.nllBefore, fit.nllAfter, fit.evaluations]));
+  put('fitTemperature', new Float64Array([fit.temperature, fit.nllBefore, fit.nllAfter, fit.evaluations]));
 
   ops.push('calibrationMetrics');
   for (const [name, m] of [
@@ -84,13 +113,13 @@ export function runSmoke(core: typeof Core): SmokeResult {
     ['probabilities', core.calibrationMetrics(y, shape, labels, { inputs: 'probabilities', binCount: 10 })],
   ] as const) {
     const bins = m.bins.flatMap((b) => [b.lower, b.upper, b.count, b.confidence, b.accuracy]);
-    values[`calibrationMetrics ${name}`] = hex(new Float64Array([m.accuracy, m.nll, m.brier, m.ece, m.mce, ...bins]));
+    put(`calibrationMetrics ${name}`, new Float64Array([m.accuracy, m.nll, m.brier, m.ece, m.mce, ...bins]));
   }
 
   ops.push('cumulativeSpectralGradient');
   const features = matrix(core, 60, 9, 31);
   const classes = labelsFor(core, 60, 3, 32);
   const csg = core.cumulativeSpectralGradient(features, [60, 9], classes, { k: 5, samplesPerClass: 12, seed: 4, runCount: 2 });
-  values['cumulativeSpectralGradient'] = hex(csg.csg);
-  return { ops, values };
+  put('cumulativeSpectralGradient', csg.csg);
+  return { build: core.wasmBuild(), ops, values, numbers };
 }

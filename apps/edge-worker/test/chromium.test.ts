@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as core from '@tstar/core';
 import { runSmoke, type SmokeResult } from '../src/smoke.js';
 import { serve } from './browser/server.js';
-import { CHROMIUM, CHROMIUM_ARGS } from './helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS, expectSameSmoke } from './helpers.js';
 
 interface PageAnswer {
   main: SmokeResult;
@@ -51,16 +51,14 @@ describe.skipIf(missing)('the core inside headless Chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  it('runs the smoke suite on the main thread bit for bit as Node does', () => {
-    const node = runSmoke(core);
-    expect(answer.main.ops).toEqual(node.ops);
-    expect(answer.main.values).toEqual(node.values);
+  it('picks the relaxed-SIMD build and runs the smoke suite on the main thread as Node does (within the precision bounds)', () => {
+    expect(answer.main.build).toBe('relaxed-simd');
+    expectSameSmoke(answer.main, runSmoke(core));
   });
 
-  it('runs the smoke suite in a module Web Worker bit for bit as Node does', () => {
-    const node = runSmoke(core);
-    expect(answer.worker.smoke.ops).toEqual(node.ops);
-    expect(answer.worker.smoke.values).toEqual(node.values);
+  it('runs the smoke suite in a module Web Worker bit for bit as the main thread does', () => {
+    expect(answer.worker.smoke.build).toBe(answer.main.build);
+    expect(answer.worker.smoke.values).toEqual(answer.main.values);
   });
 
   it('needs no cross-origin isolation (single-threaded, no COOP/COEP)', () => {
@@ -68,8 +66,9 @@ describe.skipIf(missing)('the core inside headless Chromium', () => {
     expect(answer.worker.crossOriginIsolated).toBe(false);
   });
 
-  it('fetched the wasm through the exports map entries', () => {
-    expect(requests).toContain('/core/dist/tstar.wasm');
+  it('fetched only the relaxed-SIMD wasm through the exports map entries', () => {
+    expect(requests).toContain('/core/dist/tstar-relaxed.wasm');
+    expect(requests).not.toContain('/core/dist/tstar.wasm');
     expect(answer.userAgent).toMatch(/Chrome\//);
   });
 });

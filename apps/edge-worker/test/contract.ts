@@ -13,6 +13,25 @@ export function expected(request: unknown): unknown {
   return JSON.parse(JSON.stringify(calibrate(parseCalibrateRequest(JSON.stringify(request)))));
 }
 
+/**
+ * `actual` equals `expected` in structure, strings and integers; other numbers within 1e-5 relative + 1e-9
+ * absolute: hosts with relaxed SIMD (workerd, Deno) run tstar-relaxed.wasm, whose fused multiply-adds move the
+ * last bits away from Node 20's plain-SIMD answer.
+ */
+export function expectNear(actual: unknown, expected: unknown, path = 'body'): void {
+  if (typeof expected === 'number' && typeof actual === 'number' && !Number.isInteger(expected)) {
+    if (!(Math.abs(actual - expected) <= 1e-5 * Math.abs(expected) + 1e-9)) expect.fail(`${path}: got ${actual}, Node gives ${expected}`);
+    return;
+  }
+  if (expected === null || typeof expected !== 'object') {
+    expect(actual, path).toEqual(expected);
+    return;
+  }
+  expect(typeof actual, path).toBe('object');
+  expect(Object.keys(actual as object), path).toEqual(Object.keys(expected));
+  for (const [key, value] of Object.entries(expected)) expectNear((actual as Record<string, unknown>)[key], value, `${path}.${key}`);
+}
+
 export interface ContractOptions {
   /** The same service with a 1 s body deadline (dist/handler-short-deadline.js). */
   deadline: () => string;
@@ -31,13 +50,13 @@ export function readmeExample(): Record<string, unknown> {
   return JSON.parse(body) as Record<string, unknown>;
 }
 
-/** The service's contract, checked against a running host at `url()`; answers must equal Node's exactly. */
+/** The service's contract, checked against a running host at `url()`; answers must equal Node's (see expectNear). */
 export function serviceContract(url: () => string, options: ContractOptions): void {
   it('answers softmax probabilities at a given temperature, equal to Node\'s', async () => {
     const request = { logits: GOOD.logits, temperature: 2.5 };
     const res = await post(url(), JSON.stringify(request));
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(expected(request));
+    expectNear(res.body, expected(request));
     expect((res.body as { probabilities: number[][] }).probabilities[2][2]).toBe(0);
   });
 
@@ -47,7 +66,7 @@ export function serviceContract(url: () => string, options: ContractOptions): vo
       const res = await post(url(), JSON.stringify(request));
       expect(res.status).toBe(200);
       const body = res.body as Record<string, { temperature: number } & Record<string, unknown>>;
-      expect(body).toEqual(expected(request));
+      expectNear(body, expected(request));
       expect(body.optimalTemperature.temperature).toBeCloseTo(0.7239 * Math.sqrt(512) - 4.706, 12);
       expect(Object.keys(body.calibrationMetrics)).toEqual(expect.arrayContaining(['accuracy', 'nll', 'brier', 'ece', 'mce', 'bins']));
       if (temperature === 'fit') expect(body.temperature).toBe(body.fitTemperature.temperature);
@@ -58,7 +77,7 @@ export function serviceContract(url: () => string, options: ContractOptions): vo
     const request = { logits: { data: [1, 2, 3, 4, 5, 6], shape: [2, 3] }, labels: [2, 0] };
     const res = await post(url(), JSON.stringify(request));
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(expected(request));
+    expectNear(res.body, expected(request));
   });
 
   it('takes np.save bytes (application/x-npy) with labels, temperature and featureDim in the query, equal to the JSON answer', async () => {
@@ -68,7 +87,7 @@ export function serviceContract(url: () => string, options: ContractOptions): vo
       const query = `?labels=${GOOD.labels.join(',')}&featureDim=${GOOD.featureDim}&temperature=${temperature}`;
       const res = await post(url() + query, npy, { contentType: 'application/x-npy' });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual(expected({ ...GOOD, temperature }));
+      expectNear(res.body, expected({ ...GOOD, temperature }));
     }
   });
 
@@ -83,9 +102,10 @@ export function serviceContract(url: () => string, options: ContractOptions): vo
     const res = await post(url(), JSON.stringify(request));
     expect(res.status).toBe(200);
     const body = res.body as { fitTemperature: { converged: boolean; temperature: number }; warnings: unknown[] };
-    // The fit's Newton steps run in JS f64, whose Math.log/exp may differ in the last ulp between V8 builds.
+    // The fit stops within its tolerance of the optimum; hosts on tstar-relaxed.wasm see objectives moved in the
+    // last bits, so they stop at a slightly different T (as expectNear allows).
     const node = expected(request) as typeof body;
-    expect(Math.abs(body.fitTemperature.temperature - node.fitTemperature.temperature)).toBeLessThan(1e-12 * node.fitTemperature.temperature);
+    expect(Math.abs(body.fitTemperature.temperature - node.fitTemperature.temperature)).toBeLessThan(1e-5 * node.fitTemperature.temperature);
     expect(body.fitTemperature.converged).toBe(true);
     expect(body.warnings).toEqual([]);
   });
@@ -99,7 +119,8 @@ export function serviceContract(url: () => string, options: ContractOptions): vo
     expect(codes).toContain('W_CLIPPED');
     expect(codes.filter((c) => ['W_SEPARATED', 'W_NOT_CONVERGED', 'W_AT_BOUND'].includes(c)).length).toBeGreaterThan(0);
     expect(new Set(codes).size).toBe(codes.length);
-    expect(body.warnings).toEqual((expected(request) as typeof body).warnings);
+    // Same warnings as Node; their messages quote numbers, which the relaxed-SIMD build moves in the last bits.
+    expect(codes).toEqual((expected(request) as typeof body).warnings.map((w) => w.code));
   });
 
   it('leaves the probabilities out when asked (JSON and .npy), so a large batch stays small', async () => {
@@ -109,7 +130,7 @@ export function serviceContract(url: () => string, options: ContractOptions): vo
     const body = res.body as Record<string, unknown>;
     expect(Object.keys(body)).toEqual(['shape', 'temperature', 'warnings']);
     const small = { logits: GOOD.logits, labels: GOOD.labels, probabilities: false };
-    expect((await post(url(), JSON.stringify(small))).body).toEqual(expected(small));
+    expectNear((await post(url(), JSON.stringify(small))).body, expected(small));
     const npy = encodeNpy(new Float32Array([1, 2, 3, 4]), [2, 2]);
     const viaNpy = (await post(`${url()}?probabilities=false&temperature=2`, npy, { contentType: 'application/x-npy' })).body as Record<string, unknown>;
     expect(viaNpy).toEqual({ shape: [2, 2], temperature: 2, warnings: [] });

@@ -4,6 +4,8 @@ import { connect, createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { SmokeResult } from '../src/smoke.js';
 
 export const APP = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(join(APP, 'package.json'));
@@ -129,6 +131,27 @@ export function post(url: string, body: Uint8Array | string, options: { chunked?
   });
 }
 
+/**
+ * A host's smoke results against Node's: bit for bit when both ran the same wasm build; otherwise (a host with
+ * relaxed SIMD runs tstar-relaxed.wasm, whose fused multiply-adds move last bits) every number within
+ * 1e-5 relative + 1e-6 absolute — far inside each precision's bound for these magnitudes.
+ */
+export function expectSameSmoke(host: SmokeResult, node: SmokeResult): void {
+  expect(host.ops).toEqual(node.ops);
+  if (host.build === node.build) {
+    expect(host.values).toEqual(node.values);
+    return;
+  }
+  expect(Object.keys(host.numbers)).toEqual(Object.keys(node.numbers));
+  for (const [name, expected] of Object.entries(node.numbers)) {
+    const got = host.numbers[name];
+    expect(got.length, name).toBe(expected.length);
+    for (let i = 0; i < expected.length; i++) {
+      const allowed = 1e-5 * Math.abs(expected[i]) + 1e-6;
+      if (!(Math.abs(got[i] - expected[i]) <= allowed)) expect.fail(`${name}[${i}]: ${host.build} gave ${got[i]}, ${node.build} ${expected[i]}`);
+    }
+  }
+}
 export const BUN = join(dirname(require.resolve('bun/package.json')), 'bin', 'bun.exe');
 
 export interface RawAnswer {

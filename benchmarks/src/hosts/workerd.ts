@@ -32,6 +32,7 @@ const tfjsDist = (): string => path.dirname(require.resolve('@tensorflow/tfjs-ba
 /** Every wasm file a worker may import, by the module name it imports. */
 export const WASM_FILES: Record<string, () => string> = {
   'tstar.wasm': () => require.resolve('@tstar/core/tstar.wasm'),
+  'tstar-relaxed.wasm': () => require.resolve('@tstar/core/tstar-relaxed.wasm'),
   'tfjs-backend-wasm-simd.wasm': () => path.join(tfjsDist(), 'tfjs-backend-wasm-simd.wasm'),
   'tfjs-backend-wasm.wasm': () => path.join(tfjsDist(), 'tfjs-backend-wasm.wasm'),
   'ort-wasm-simd-threaded.wasm': () => require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'),

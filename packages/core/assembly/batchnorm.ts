@@ -2,6 +2,7 @@
 // Inference: y = (x − μ)·s + β with s = γ/√(σ² + ε) precomputed per column; subtracting μ before
 // scaling keeps y accurate when |μ| ≫ σ. Training statistics and all backward sums run in f64.
 import { OK, E_NONFINITE, fail } from './status';
+import { madd } from './simd/exp';
 
 // @ts-ignore: decorator
 @inline function badLanes(acc: v128, y: v128): v128 {
@@ -29,7 +30,7 @@ export function batchNormApply(xPtr: usize, yPtr: usize, n: i32, m: i32, meanPtr
     let j = 0;
     for (; j + 4 <= m; j += 4) {
       const off = <usize>j << 2;
-      const v = f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + off), v128.load(meanPtr + off)), v128.load(scalePtr + off)), v128.load(shiftPtr + off));
+      const v = madd(f32x4.sub(v128.load(x + off), v128.load(meanPtr + off)), v128.load(scalePtr + off), v128.load(shiftPtr + off));
       bad = badLanes(bad, v);
       v128.store(y + off, v);
     }

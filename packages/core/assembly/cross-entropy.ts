@@ -7,7 +7,7 @@
 // Σ_j dL/dz_j = 0, so dL/dT = −(1/T)·Σ_j dL/dz_j·z_j holds with the shifted z. Losses and dL/dT in f64.
 // dL/dT needs the gradient buffer: its Σ p·z is read in the gradient sweep.
 import { OK, E_LABEL, fail } from './status';
-import { addWide, sumWide, rowMax, rowMin, expSumRowWide, needsMask } from './simd/exp';
+import { addWide, sumWide, rowMax, rowMin, expSumRowWide, useFast, needsMask } from './simd/exp';
 import { checkRowMax } from './softmax';
 
 const NEG_BIG: f32 = -3.4028234663852886e38; // −FLT_MAX: stands in for −Inf so 0·x stays 0
@@ -35,12 +35,16 @@ function smoothPass(x: usize, w: usize, n: i32, m: f32, invT: f64): void {
 /**
  * Hard-label rows. lossPtr receives one f64 loss per row (0 for ignored rows). gPtr (or 0) receives
  * dL/dx scaled by gScale (times rowScale[r] when rowScalePtr, f64[rows], is non-zero: an upstream gradient
- * per row); dTPtr (or 0) receives Σ_r gScale·rowScale[r]·dL_r/dT as one f64.
+ * per row); dTPtr (or 0) receives Σ_r gScale·rowScale[r]·dL_r/dT as one f64. `fast` (0/1) takes e^z from the
+ * f32-reduced exp: the gradient's p then carries that bound, while ln Σ (so the loss) moves by at most ~1e-8,
+ * its sum being dominated by the terms nearest the max, where both exps agree.
  */
 export function crossEntropyLabels(
   xPtr: usize, rows: i32, cols: i32, invT: f64, labelsPtr: usize, weightsPtr: usize,
   smoothing: f64, ignoreIndex: i32, lossPtr: usize, gPtr: usize, gScale: f64, rowScalePtr: usize, dTPtr: usize,
+  fast: bool,
 ): i32 {
+  fast = useFast(fast, invT, cols);
   const rowBytes = <usize>cols << 2;
   let dT: f64 = 0;
   for (let r = 0; r < rows; r++) {
@@ -59,7 +63,7 @@ export function crossEntropyLabels(
     const xy = load<f32>(x + (<usize>y << 2));
     if (xy == -Infinity) return fail(E_LABEL, r);
     // e_j lands in g (the gradient pass rescales it in place); Σ e in f64, its relative error is lse's absolute error.
-    const s = expSumRowWide(x, g, cols, m, invT, needsMask(rowMin, m, invT));
+    const s = expSumRowWide(x, g, cols, m, invT, needsMask(rowMin, m, invT), fast);
     const lse = Math.log(s);
     const zy = (<f64>xy - <f64>m) * invT;
     const wy: f64 = weightsPtr != 0 ? <f64>load<f32>(weightsPtr + (<usize>y << 2)) : 1.0;
@@ -143,8 +147,9 @@ function gradRowSmoothed(x: usize, g: usize, n: i32, w: usize, pa: f64, pc: f64,
  */
 export function crossEntropySoft(
   xPtr: usize, rows: i32, cols: i32, invT: f64, tPtr: usize, weightsPtr: usize,
-  smoothing: f64, lossPtr: usize, gPtr: usize, gScale: f64, rowScalePtr: usize, dTPtr: usize,
+  smoothing: f64, lossPtr: usize, gPtr: usize, gScale: f64, rowScalePtr: usize, dTPtr: usize, fast: bool,
 ): i32 {
+  fast = useFast(fast, invT, cols);
   const rowBytes = <usize>cols << 2;
   let dT: f64 = 0;
   for (let r = 0; r < rows; r++) {
@@ -155,7 +160,7 @@ export function crossEntropySoft(
     const m = rowMax(x, cols);
     const status = checkRowMax(m, r);
     if (status != OK) return status;
-    const s = expSumRowWide(x, g, cols, m, invT, needsMask(rowMin, m, invT));
+    const s = expSumRowWide(x, g, cols, m, invT, needsMask(rowMin, m, invT), fast);
     const lse = Math.log(s);
     // One sweep for both parts of t' = (1 − ε)·t + ε/C_r: Σ w·t, Σ w·t·z, and Σ w, Σ w·z over unmasked j.
     let unmasked = 0;

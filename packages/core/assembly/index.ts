@@ -1,6 +1,6 @@
 // The wasm module's surface: every kernel family re-exported from one entry.
 export { OK, E_NONFINITE, E_MASKED, E_LABEL, errorIndex } from './status';
-export { heapBase } from './memory';
+export { heapBase, RELAXED_SIMD } from './memory';
 export { expElementwise } from './simd/exp';
 export { softmax, logSoftmax, softmaxBackward } from './softmax';
 export { crossEntropyLabels, crossEntropySoft } from './cross-entropy';

@@ -2,8 +2,10 @@
 // y = e^((x − m)/T) / Σ e^((x − m)/T), m = row max. −Inf entries are masks (y = 0 exactly); a row
 // of only −Inf, or any NaN/+Inf, stops with a status naming the row. Σ runs in f64, so a row of
 // 1e6 sums to 1 within 1e-6; entries ≥ 1e-30 are within 1e-6 relative of float64 (tested).
+// With `fast` the exp argument is reduced in f32 (simd/exp.ts states that bound); logSoftmax still forms
+// its log-space output in f64, only ln Σ comes from the fast exp.
 import { OK, E_NONFINITE, E_MASKED, fail } from './status';
-import { addWide, sumWide, rowMax, rowMin, expSumRow, expSumRowWide, needsMask } from './simd/exp';
+import { sumWide, rowMax, rowMin, expSumRow, expSumRowWide, useFast, needsMask } from './simd/exp';
 
 // @ts-ignore: decorator
 @inline export function checkRowMax(m: f32, row: i32): i32 {
@@ -14,8 +16,14 @@ import { addWide, sumWide, rowMax, rowMin, expSumRow, expSumRowWide, needsMask }
 
 /** Writes e^((x − m)·invT) to y (y may be 0 to skip the store) and returns the f64 sum. */
 // @ts-ignore: decorator
-@inline export function expRow(x: usize, y: usize, n: i32, m: f32, invT: f64): f64 {
-  return expSumRow(x, y, n, m, invT, needsMask(rowMin, m, invT));
+@inline export function expRow(x: usize, y: usize, n: i32, m: f32, invT: f64, fast: bool): f64 {
+  return expSumRow(x, y, n, m, invT, needsMask(rowMin, m, invT), fast);
+}
+
+/** ln Σ e^((x − m)·invT), the sum added in f64 (y as in expRow). */
+// @ts-ignore: decorator
+@inline export function lseRow(x: usize, y: usize, n: i32, m: f32, invT: f64, fast: bool): f64 {
+  return Math.log(expSumRowWide(x, y, n, m, invT, needsMask(rowMin, m, invT), fast));
 }
 
 export function scaleRow(y: usize, n: i32, s: f32): void {
@@ -31,7 +39,9 @@ export function scaleRow(y: usize, n: i32, s: f32): void {
   }
 }
 
-export function softmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT: f64): i32 {
+/** `fast` (0/1) picks the f32-reduced exp; hosts that pass no sixth argument get the accurate one. */
+export function softmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT: f64, fast: bool): i32 {
+  fast = useFast(fast, invT, cols);
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const x = xPtr + <usize>r * rowBytes;
@@ -39,14 +49,15 @@ export function softmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT: f6
     const m = rowMax(x, cols);
     const status = checkRowMax(m, r);
     if (status != OK) return status;
-    const sum = expRow(x, y, cols, m, invT);
+    const sum = expRow(x, y, cols, m, invT, fast);
     scaleRow(y, cols, <f32>(1.0 / sum));
   }
   return OK;
 }
 
 // log y = (x − m)/T − ln Σ, formed in f64 so log-probabilities near 0 keep their relative accuracy.
-export function logSoftmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT: f64): i32 {
+export function logSoftmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT: f64, fast: bool): i32 {
+  fast = useFast(fast, invT, cols);
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const x = xPtr + <usize>r * rowBytes;
@@ -54,7 +65,7 @@ export function logSoftmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT:
     const m = rowMax(x, cols);
     const status = checkRowMax(m, r);
     if (status != OK) return status;
-    const lse = Math.log(expSumRowWide(x, 0, cols, m, invT, needsMask(rowMin, m, invT)));
+    const lse = lseRow(x, 0, cols, m, invT, fast);
     const mv = f64x2.splat(<f64>m);
     const kv = f64x2.splat(invT);
     const lv = f64x2.splat(lse);

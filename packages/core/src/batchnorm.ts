@@ -1,6 +1,7 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
-import { alloc, arenaReset, check, f32, f64, put, take } from './memory.js';
+import { alloc, arenaReset, check, copyIn, f32, f64, put, resident, sinkOf, source, take } from './memory.js';
+import { floatArg, type FloatData } from './workspace.js';
 import { checkFinite, checkMatrix, checkNumber, checkOptions, checkOut, checkPositive, checkVector, type Shape2D } from './validate.js';
 
 export interface BatchNormOptions {
@@ -14,8 +15,8 @@ export interface BatchNormOptions {
   beta?: Float32Array;
   /** Added to the variance; finite and > 0. Default 1e-5 (PyTorch's). */
   epsilon?: number;
-  /** Receives y (length n·m). */
-  out?: Float32Array;
+  /** Receives y (length n·m); a WorkspaceArray is written in place (no copy out of wasm memory). */
+  out?: FloatData;
 }
 
 export interface BatchNormState {
@@ -89,9 +90,10 @@ function paramVector(op: string, name: string, v: Float32Array | undefined, m: n
  * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_NONFINITE, E_ARGUMENT
  * @example batchNorm(x, [32, 512], { runningMean, runningVariance, gamma, beta })
  */
-export function batchNorm(x: Float32Array, shape: Shape2D, options: BatchNormOptions): Float32Array {
+export function batchNorm(x: FloatData, shape: Shape2D, options: BatchNormOptions): Float32Array {
   const op = 'batchNorm';
-  const [n, m] = checkMatrix(op, 'x', x, shape);
+  const data = floatArg(op, 'x', x) as Float32Array;
+  const [n, m] = checkMatrix(op, 'x', data, shape);
   if (!options || typeof options !== 'object' || options.runningMean === undefined || options.runningVariance === undefined) {
     throw new TStarError('E_ARGUMENT', `${op}: options { runningMean, runningVariance } are required`);
   }
@@ -100,18 +102,22 @@ export function batchNorm(x: Float32Array, shape: Shape2D, options: BatchNormOpt
   const gamma = paramVector(op, 'gamma', options.gamma, m, 1);
   const beta = paramVector(op, 'beta', options.beta, m, 0);
   const epsilon = checkEpsilon(op, options.epsilon);
-  const out = checkOut(op, options.out, x.length);
+  const out = checkOut(op, floatArg(op, 'out', options.out), n * m);
   if (n === 0) return out ?? new Float32Array(0);
 
-  arenaReset(x.byteLength, m * 4, m * 4, m * 4);
-  const xPtr = put(x);
+  const outAt = sinkOf(op, out);
+  const input = resident(op, 'x', data);
+  arenaReset(input.at !== undefined && outAt !== undefined ? 0 : n * m * 4, m * 4, m * 4, m * 4);
+  const xPtr = source(input, outAt, n * m * 4, true);
+  // A resident x stays untouched (y goes elsewhere); an arena copy is overwritten in place.
+  const yPtr = outAt ?? (xPtr === input.at ? alloc(n * m * 4) : xPtr);
   const meanPtr = put(mean);
   const scalePtr = alloc(m * 4);
   const shiftPtr = put(beta);
   const scale = f32(scalePtr, m);
   for (let j = 0; j < m; j++) scale[j] = gamma[j] / Math.sqrt(variance[j] + epsilon);
-  check(op, wasm().batchNormApply(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr), 'row', NON_FINITE);
-  return take(xPtr, x.length, out);
+  check(op, wasm().batchNormApply(xPtr, yPtr, n, m, meanPtr, scalePtr, shiftPtr), 'row', NON_FINITE);
+  return take(yPtr, n * m, out, outAt);
 }
 
 function checkEpsilon(op: string, epsilon: unknown): number {
@@ -148,8 +154,11 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
   const epsilon = checkEpsilon(op, options.epsilon);
   const out = checkOut(op, options.out, x.length);
 
+  const outAt = sinkOf(op, out);
+  const input = resident(op, 'x', x);
   arenaReset(x.byteLength, m * 8, m * 8, m * 4, m * 4, m * 4);
-  const xPtr = put(x);
+  // Always a copy: the kernel normalises it in place and the cache keeps the caller's x.
+  const xPtr = copyIn(input);
   const mean64Ptr = alloc(m * 8);
   const var64Ptr = alloc(m * 8);
   const meanPtr = alloc(m * 4);
@@ -167,7 +176,6 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
     shift[j] = beta[j] + (meanF[j] - mean64[j]) * scale[j];
   }
   check(op, wasm().batchNormApply(xPtr, xPtr, n, m, meanPtr, scalePtr, shiftPtr), 'row', NON_FINITE);
-  const y = take(xPtr, x.length, out);
 
   const unbiased = n / (n - 1);
   const nextMean = runningMean.map((v, j) => (1 - momentum) * v + momentum * mean64[j]);
@@ -176,6 +184,7 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
   checkResult(op, 'runningMean', nextMean);
   checkResult(op, 'runningVariance', nextVar);
   checkResult(op, 'invStd', invStd);
+  const y = take(xPtr, n * m, out, outAt);
   runningMean.set(nextMean);
   runningVar.set(nextVar);
   return {
@@ -201,9 +210,11 @@ export function batchNormBackward(dy: Float32Array, cache: BatchNormCache, optio
   const [n, m] = checkMatrix(op, 'x', cache.x, cache.shape);
   checkMatrix(op, 'dy', dy, cache.shape);
   const out = checkOut(op, options.out, n * m);
+  const outAt = sinkOf(op, out);
+  const dyIn = resident(op, 'dy', dy), xIn = resident(op, 'x', cache.x);
   arenaReset(dy.byteLength, cache.x.byteLength, n * m * 4, m * 8, m * 8, m * 8, m * 8, m * 8);
-  const dyPtr = put(dy);
-  const xPtr = put(cache.x);
+  const dyPtr = copyIn(dyIn);
+  const xPtr = copyIn(xIn);
   const dxPtr = alloc(n * m * 4);
   const meanPtr = put(cache.mean);
   const invPtr = put(cache.invStd);
@@ -215,5 +226,5 @@ export function batchNormBackward(dy: Float32Array, cache: BatchNormCache, optio
   checkResult(op, 'dGamma', dGamma);
   checkResult(op, 'dBeta', dBeta);
   checkResult(op, 'dx', f32(dxPtr, n * m));
-  return { dx: take(dxPtr, n * m, out), dGamma, dBeta };
+  return { dx: take(dxPtr, n * m, out, outAt), dGamma, dBeta };
 }

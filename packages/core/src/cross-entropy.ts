@@ -1,7 +1,11 @@
 import { TStarError } from './errors.js';
 import { wasm } from './load.js';
-import { alloc, arenaReset, check, f64, put, take } from './memory.js';
-import { checkFinite, checkLabels, checkMatrix, checkNumber, checkOptions, checkOut, checkTemperature, checkVector, typeName, type Shape2D } from './validate.js';
+import { alloc, arenaReset, check, f64, put, resident, sinkOf, source, take } from './memory.js';
+import {
+  checkFinite, checkLabels, checkMatrix, checkNumber, checkOptions, checkOut, checkPrecision, checkTemperature, checkVector, typeName,
+  type Precision, type Shape2D,
+} from './validate.js';
+import { floatArg, type FloatData } from './workspace.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -24,8 +28,16 @@ export interface CrossEntropyOptions {
    * `dTemperature` are multiplied by it. Default 1.
    */
   upstream?: number | Float32Array;
-  /** Receives dL/dlogits (same length as logits) instead of a new array; needs `grad: true`. */
-  gradOut?: Float32Array;
+  /**
+   * Receives dL/dlogits (same length as logits) instead of a new array; needs `grad: true`. A WorkspaceArray
+   * is written in place (no copy out of wasm memory).
+   */
+  gradOut?: FloatData;
+  /**
+   * 'fast' (default) or 'accurate' (see Precision): how e^z is computed. The loss and dL/dT are log-space
+   * and as accurate either way; the gradient's probabilities carry the precision's bound.
+   */
+  precision?: Precision;
 }
 
 export interface CrossEntropyResult<L extends number | Float32Array = number> {
@@ -54,14 +66,16 @@ const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
  * @throws {TStarError} E_INIT, E_SHAPE, E_DTYPE, E_TEMPERATURE, E_NONFINITE, E_LABEL, E_EMPTY, E_ARGUMENT
  * @example crossEntropy(logits, [32, 10], labels, { temperature: 2, grad: true })
  */
-export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { reduction: 'none'; grad: true }): CrossEntropyGradResult<Float32Array>;
-export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { reduction: 'none' }): CrossEntropyResult<Float32Array>;
-export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { grad: true }): CrossEntropyGradResult<number>;
-export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options?: CrossEntropyOptions): CrossEntropyResult<number>;
-export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions = {}): CrossEntropyResult<number | Float32Array> {
+export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { reduction: 'none'; grad: true }): CrossEntropyGradResult<Float32Array>;
+export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { reduction: 'none' }): CrossEntropyResult<Float32Array>;
+export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions & { grad: true }): CrossEntropyGradResult<number>;
+export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Array | Float32Array, options?: CrossEntropyOptions): CrossEntropyResult<number>;
+export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Array | Float32Array, options: CrossEntropyOptions = {}): CrossEntropyResult<number | Float32Array> {
   const op = 'crossEntropy';
   checkOptions(op, options);
-  const [rows, cols] = checkMatrix(op, 'logits', logits, shape);
+  const x = floatArg(op, 'logits', logits) as Float32Array;
+  const [rows, cols] = checkMatrix(op, 'logits', x, shape);
+  const fast = checkPrecision(op, options.precision);
   const temperature = checkTemperature(op, options.temperature ?? 1);
   const reduction = options.reduction ?? 'mean';
   if (!REDUCTIONS.includes(reduction)) throw new TStarError('E_ARGUMENT', `${op}: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
@@ -75,7 +89,7 @@ export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32
   const wantGrad = options.grad === true;
   const upstream = checkUpstream(op, options.upstream, reduction, rows);
   if (options.gradOut !== undefined && !wantGrad) throw new TStarError('E_ARGUMENT', `${op}: gradOut needs grad: true`);
-  const gradOut = checkOut(op, options.gradOut, logits.length);
+  const gradOut = checkOut(op, floatArg(op, 'gradOut', options.gradOut), rows * cols);
 
   let denominator = rows;
   if (!soft) {
@@ -95,18 +109,24 @@ export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32
     return { loss: reduction === 'none' ? new Float32Array(0) : 0, ...(wantGrad ? { grad: gradOut ?? new Float32Array(0), dTemperature: 0 } : {}) };
   }
 
-  arenaReset(logits.byteLength, target.byteLength, weights ? weights.byteLength : 0, rows * 8, wantGrad ? n * 4 : 0, 8, rows * 8);
-  const xPtr = put(logits);
-  const tPtr = put(target);
-  const wPtr = weights ? put(weights) : 0;
+  const outAt = sinkOf(op, gradOut);
+  const input = resident(op, 'logits', x);
+  const targetIn = soft ? resident(op, 'target', target) : undefined;
+  const weightsIn = weights ? resident(op, 'weights', weights) : undefined;
+  const rowScale = wantGrad && upstream instanceof Float32Array ? Float64Array.from(upstream) : undefined;
+  arenaReset(input.at === undefined ? n * 4 : 0, targetIn?.at === undefined ? target.byteLength : 0, weights ? weights.byteLength : 0, rows * 8, wantGrad && outAt === undefined ? n * 4 : 0, 8, rowScale ? rows * 8 : 0);
+  // The kernel keeps e^z in the gradient buffer while it still reads the logits: they must not overlap at all.
+  const xPtr = source(input, outAt, n * 4);
+  const tPtr = targetIn ? source(targetIn, outAt, n * 4) : put(target);
+  const wPtr = weightsIn ? source(weightsIn, outAt, n * 4) : 0;
   const lossPtr = alloc(rows * 8);
-  const gPtr = wantGrad ? alloc(n * 4) : 0;
+  const gPtr = wantGrad ? outAt ?? alloc(n * 4) : 0;
   const dTPtr = wantGrad ? alloc(8) : 0;
-  const rowScalePtr = wantGrad && upstream instanceof Float32Array ? put(Float64Array.from(upstream)) : 0;
+  const rowScalePtr = rowScale ? put(rowScale) : 0;
   const w = wasm();
   const status = soft
-    ? w.crossEntropySoft(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, lossPtr, gPtr, gScale, rowScalePtr, dTPtr)
-    : w.crossEntropyLabels(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, ignoreIndex, lossPtr, gPtr, gScale, rowScalePtr, dTPtr);
+    ? w.crossEntropySoft(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, lossPtr, gPtr, gScale, rowScalePtr, dTPtr, fast ? 1 : 0)
+    : w.crossEntropyLabels(xPtr, rows, cols, 1 / temperature, tPtr, wPtr, smoothing, ignoreIndex, lossPtr, gPtr, gScale, rowScalePtr, dTPtr, fast ? 1 : 0);
   check(op, status);
 
   const rowLoss = f64(lossPtr, rows);
@@ -119,7 +139,7 @@ export function crossEntropy(logits: Float32Array, shape: Shape2D, target: Int32
   }
   if (!wantGrad) return { loss };
   const dTemperature = f64(dTPtr, 1)[0];
-  return { loss, grad: take(gPtr, n, gradOut), dTemperature };
+  return { loss, grad: take(gPtr, n, gradOut, outAt), dTemperature };
 }
 
 function checkUpstream(op: string, upstream: unknown, reduction: Reduction, rows: number): number | Float32Array {

@@ -7,17 +7,20 @@ export interface TStarExports {
   heapBase(): number;
   /** Row (or element) index where the last failing kernel stopped. */
   errorIndex(): number;
-  expElementwise(x: number, y: number, n: number): void;
-  softmax(x: number, y: number, rows: number, cols: number, invT: number): number;
-  logSoftmax(x: number, y: number, rows: number, cols: number, invT: number): number;
+  /** 1 in the relaxed-SIMD build (tstar-relaxed.wasm), 0 in the plain one. */
+  RELAXED_SIMD: WebAssembly.Global | number;
+  /** `fast` = 1 for the f32-reduced exp, else the accurate one. */
+  expElementwise(x: number, y: number, n: number, fast?: number): void;
+  softmax(x: number, y: number, rows: number, cols: number, invT: number, fast?: number): number;
+  logSoftmax(x: number, y: number, rows: number, cols: number, invT: number, fast?: number): number;
   softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number, invT: number): number;
   crossEntropyLabels(
     x: number, rows: number, cols: number, invT: number, labels: number, weights: number, smoothing: number,
-    ignoreIndex: number, loss: number, g: number, gScale: number, rowScale: number, dT: number,
+    ignoreIndex: number, loss: number, g: number, gScale: number, rowScale: number, dT: number, fast?: number,
   ): number;
   crossEntropySoft(
     x: number, rows: number, cols: number, invT: number, targets: number, weights: number, smoothing: number,
-    loss: number, g: number, gScale: number, rowScale: number, dT: number,
+    loss: number, g: number, gScale: number, rowScale: number, dT: number, fast?: number,
   ): number;
   csgNeighbours(
     xt: number, n: number, d: number, stride: number, queries: number, nq: number, k: number,

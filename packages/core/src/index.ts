@@ -1,6 +1,7 @@
-export { init, initSync, isInitialized, type InitSource } from './load.js';
+export { init, initSync, isInitialized, wasmBuild, type InitSource, type WasmBuild } from './load.js';
 export { TStarError, type TStarErrorCode, type TStarWarning, type TStarWarningCode } from './errors.js';
-export type { Shape2D } from './validate.js';
+export type { Shape2D, Precision } from './validate.js';
+export { createWorkspace, WorkspaceArray, type Workspace, type FloatData } from './workspace.js';
 export { seededRandom } from './random.js';
 export { float16ToFloat32 } from './float16.js';
 export { softmax, logSoftmax, softmaxBackward, type SoftmaxOptions, type SoftmaxBackwardOptions, type SoftmaxBackwardResult } from './softmax.js';

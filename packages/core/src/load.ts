@@ -17,18 +17,37 @@ export type InitSource =
 /** What `init()`/`initSync()` use when given nothing; each host entry supplies its own (see README, "Loading"). */
 export type DefaultSource = () => InitSource;
 
+// The smallest module using f32x4.relaxed_madd (0xfd 0x105): () → v128 of madd(splat 0, splat 0, splat 0).
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
+  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
+]);
+let relaxed: boolean | undefined;
+
 /**
- * The wasm beside this module (dist/tstar.wasm). Entries whose hosts only accept wasm through a static import
- * (workerd, edge-light, deno) name the same file there. A function, not a constant: workerd gives modules no
- * URL, so evaluating this at import would throw there.
+ * Whether this host compiles relaxed SIMD (Chromium, Deno, workerd, Bun, Node ≥ 22; Node 20 only with
+ * --experimental-wasm-relaxed-simd), asked once of a 40-byte probe module.
+ */
+export function relaxedSimdSupported(): boolean {
+  relaxed ??= WebAssembly.validate(RELAXED_PROBE);
+  return relaxed;
+}
+
+/**
+ * The wasm beside this module: dist/tstar-relaxed.wasm where the host has relaxed SIMD, else dist/tstar.wasm.
+ * Both are literal URLs, so bundlers see and copy both. Entries whose hosts only accept wasm through a static
+ * import (workerd, edge-light, deno) name the files there. A function, not a constant: workerd gives modules
+ * no URL, so evaluating this at import would throw there.
  */
 export function wasmUrl(): URL {
-  return new URL('./tstar.wasm', import.meta.url);
+  return relaxedSimdSupported() ? new URL('./tstar-relaxed.wasm', import.meta.url) : new URL('./tstar.wasm', import.meta.url);
 }
 
 interface Loaded {
   exports: TStarExports;
   status: KernelStatus;
+  /** Which build the exports belong to. */
+  build: WasmBuild;
   /** The source object it came from, so a repeated init with the same source is a no-op. */
   origin: unknown;
 }
@@ -67,6 +86,7 @@ function adopt(instance: { exports: object }, origin: unknown): void {
     exports,
     origin,
     status: { ok: global('OK'), nonFinite: global('E_NONFINITE'), masked: global('E_MASKED'), label: global('E_LABEL') },
+    build: exports.RELAXED_SIMD !== undefined && global('RELAXED_SIMD') === 1 ? 'relaxed-simd' : 'simd',
   };
 }
 
@@ -201,4 +221,18 @@ export function wasm(): TStarExports {
 export function kernelStatus(): KernelStatus {
   wasm();
   return loaded!.status;
+}
+
+/** The two wasm builds: plain SIMD-128, and relaxed SIMD (fused multiply-add) where the host has it. */
+export type WasmBuild = 'simd' | 'relaxed-simd';
+
+/**
+ * Which wasm build is running. Their results differ in the last bits (fused multiply-adds), each within the
+ * bounds stated for its precision; neither is bit-identical to the other.
+ * @throws {TStarError} E_INIT before init
+ * @example await init(); console.log(wasmBuild()); // 'relaxed-simd' in Chromium, 'simd' in Node 20
+ */
+export function wasmBuild(): WasmBuild {
+  wasm();
+  return loaded!.build;
 }

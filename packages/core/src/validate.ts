@@ -107,6 +107,20 @@ export function checkTemperature(op: string, temperature: unknown): number {
   return temperature;
 }
 
+/**
+ * How exp's argument is reduced. 'fast' (the default): in f32, so a probability p = e^z/Σ is within
+ * 2.5e-7 + 6e-8·|z| relative of float64 (≤ 1.1e-6 for p ≥ 1e-6, ≤ 4.4e-6 for p ≥ 1e-30). 'accurate': in f64,
+ * within 2e-7 everywhere (1e-6 guaranteed down to 1e-30). Rows shorter than 16 entries always take the accurate one.
+ */
+export type Precision = 'fast' | 'accurate';
+
+/** Checks a precision option; returns whether it asks for the fast path (the default). */
+export function checkPrecision(op: string, precision: unknown): boolean {
+  if (precision === undefined || precision === 'fast') return true;
+  if (precision === 'accurate') return false;
+  throw new TStarError('E_ARGUMENT', `${op}: precision must be 'fast' or 'accurate', got ${describe(precision)}`);
+}
+
 /** A finite number within [lo, hi]. */
 export function checkNumber(op: string, name: string, value: unknown, lo: number, hi: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < lo || value > hi) {

@@ -31,6 +31,29 @@ describe('crossEntropy', () => {
     }
   });
 
+  it("keeps loss and dT as accurate with 'fast' (the default) as with 'accurate' over wide rows, labels and soft targets", () => {
+    const r = rng(31);
+    for (let trial = 0; trial < 40; trial++) {
+      const [rows, cols] = [1 + Math.floor(r() * 8), 16 + Math.floor(r() * 900)];
+      const temperature = Math.exp((r() - 0.5) * 4);
+      const x = mat(rows, cols, trial, -40 * temperature, 40 * temperature);
+      for (const target of [labels(rows, cols, trial + 1), softTargets(rows, cols, trial + 2)]) {
+        const want = ref.crossEntropyLoss(x, rows, cols, target, { temperature }).loss;
+        const g = ref.crossEntropyGrad(x, rows, cols, target, { temperature });
+        for (const precision of ['fast', 'accurate'] as const) {
+          const out = crossEntropy(x, [rows, cols], target, { temperature, grad: true, precision });
+          expectScalarClose(out.loss, want, 1e-6);
+          expectScalarClose(out.dTemperature, g.dT, 1e-5, 1e-9);
+          expectClose(out.grad, g.grad, GRAD);
+        }
+      }
+    }
+  });
+
+  it('rejects an unknown precision with E_ARGUMENT', () => {
+    expectCode(() => crossEntropy(mat(2, 20, 1), [2, 20], labels(2, 20), { precision: 'medium' as never }), 'E_ARGUMENT');
+  });
+
   it('follows PyTorch for weights, label smoothing and ignoreIndex together', () => {
     const rows = 9, cols = 6;
     const x = mat(rows, cols, 4, -5, 5);

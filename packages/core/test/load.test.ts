@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, it, expect, vi, beforeEach } from 'vitest';
 import { softmax } from '../src/index.js';
@@ -7,6 +9,7 @@ type Core = typeof import('../src/index.js');
 type Loader = typeof import('../src/load.js');
 
 const WASM = new URL('../dist/tstar.wasm', import.meta.url);
+const RELAXED_WASM = new URL('../dist/tstar-relaxed.wasm', import.meta.url);
 const bytes = readFileSync(WASM);
 const compiled = new WebAssembly.Module(bytes);
 const x = new Float32Array([1, 2, 3, -1, 0.5, 7]);
@@ -143,8 +146,8 @@ describe('the package exports map', () => {
     expect(Object.keys(root)).toEqual(['types', 'workerd', 'edge-light', 'deno', 'browser', 'worker', 'node', 'default']);
   });
 
-  it('points every condition and ./tstar.wasm at a built file', () => {
-    for (const target of [...Object.values(root), pkg.exports['./tstar.wasm']] as string[]) {
+  it('points every condition, ./tstar.wasm and ./tstar-relaxed.wasm at a built file', () => {
+    for (const target of [...Object.values(root), pkg.exports['./tstar.wasm'], pkg.exports['./tstar-relaxed.wasm']] as string[]) {
       expect(existsSync(new URL(`../${target}`, import.meta.url)), target).toBe(true);
     }
   });
@@ -157,6 +160,18 @@ describe('the package exports map', () => {
 
   it('ships a wasm that imports nothing, which Deno\'s wasm module import relies on', () => {
     expect(WebAssembly.Module.imports(compiled)).toEqual([]);
+  });
+
+  it('ships a relaxed-SIMD build that validates exactly where the loader\'s probe says relaxed SIMD works, with the same exports', async () => {
+    const { relaxedSimdSupported } = await import('../src/load.js');
+    const relaxed = readFileSync(RELAXED_WASM);
+    expect(relaxedSimdSupported()).toBe(WebAssembly.validate(relaxed));
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    if (WebAssembly.validate(relaxed)) {
+      const module = new WebAssembly.Module(relaxed);
+      expect(WebAssembly.Module.imports(module)).toEqual([]);
+      expect(WebAssembly.Module.exports(module)).toEqual(WebAssembly.Module.exports(compiled));
+    }
   });
 
   it('gives Node a package that compiles nothing at import, refuses kernels until init (as browsers do), then initSync() with no source reads the wasm beside it', async () => {
@@ -198,5 +213,31 @@ describe('the package exports map', () => {
     expect(reply).toMatchObject({ atImport: 0, compiles: 0, before: 'E_INIT' });
     const want = softmax(new Float32Array([1, 2, 3]), [1, 3], { temperature: 1.5 });
     expect(Float32Array.from(reply.y)).toEqual(want);
+  });
+});
+
+describe('the wasm build', () => {
+  // A fresh Node process through the package's Node entry: the build a bare init() picks, against what this
+  // V8 validates; an explicit source always wins.
+  const entry = fileURLToPath(new URL('../dist/entry/node.js', import.meta.url));
+  const probe = (flags: string[], source = ''): { build: string; validates: boolean } => {
+    const code = `import(${JSON.stringify(entry)}).then(async (core) => {
+      const { readFileSync } = await import('node:fs');
+      const validates = WebAssembly.validate(readFileSync(${JSON.stringify(fileURLToPath(RELAXED_WASM))}));
+      await core.init(${source});
+      console.log(JSON.stringify({ build: core.wasmBuild(), validates }));
+    });`;
+    return JSON.parse(execFileSync(process.execPath, [...flags, '-e', code], { encoding: 'utf8' }));
+  };
+
+  it('bare init() loads tstar-relaxed.wasm exactly where the host validates it (Node 20: only with the flag)', () => {
+    const plain = probe([]);
+    expect(plain.build).toBe(plain.validates ? 'relaxed-simd' : 'simd');
+    expect(probe(['--experimental-wasm-relaxed-simd'])).toEqual({ build: 'relaxed-simd', validates: true });
+  });
+
+  it('lets an explicit source win over the relaxed default', () => {
+    const source = `{ bytes: readFileSync(${JSON.stringify(fileURLToPath(WASM))}) }`;
+    expect(probe(['--experimental-wasm-relaxed-simd'], source).build).toBe('simd');
   });
 });

@@ -112,6 +112,20 @@ describe('the float64 checks', () => {
   });
 });
 
+describe('the targets', () => {
+  it('judge every requirement benchmarks/README.md sets, each row quoting it', async () => {
+    const readme = await readFile(path.join(BENCH, 'README.md'), 'utf8');
+    const section = /## Targets\n([\s\S]*?)\n## /.exec(readme)![1].replace(/\s+/g, ' ');
+    const requirements = [...section.matchAll(/[≥≤] [\d.]+ ?(?:×|ns|KiB|ms)[^,;.]*/g)].map((m) => m[0].trim());
+    expect(requirements.length).toBeGreaterThanOrEqual(12);
+    const rows = evaluateTargets([], [], []);
+    for (const r of rows) expect(section, r.target).toContain(r.readme);
+    for (const q of requirements) expect(rows.map((r) => r.readme), q).toContain(q);
+    // Nothing ran: nothing is judged met or missed.
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['not measured']));
+  });
+});
+
 describe('measure', () => {
   const target = (name: string, check: () => number | null, work: () => void): Target => ({
     name,

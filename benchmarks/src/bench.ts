@@ -67,7 +67,7 @@ function parseArgs(argv: string[]): Args {
       partial = true;
     } else throw new Error(`bench: unknown argument ${a} (use --quick, --filter, --runtimes, --no-cold, --write, --out, --resume, --merge, --estimate)`);
   }
-  if (args.resume && (partial || args.quick)) throw new Error('bench: --resume continues a full run; rerun one runtime or some cases with --runtimes/--filter and --merge');
+  if (args.resume && args.filter) throw new Error('bench: --resume continues a run of the whole case table; rerun some cases with --filter and --merge');
   // A full run owns results/; partial runs only print unless told where to write.
   if (!args.out && (write || args.resume || args.merge || (!args.quick && !partial))) args.out = path.join(BENCH, 'results');
   return args;
@@ -154,8 +154,8 @@ async function main(): Promise<void> {
   const stored = sessionFile ? (await readJson<{ session: string }>(sessionFile))?.session : undefined;
   let session = args.resume || args.merge || !fullRun ? stored : undefined;
   if (args.resume && !session) log(`bench: --resume found no interrupted run in ${partialDir}; running everything`);
-  // Only whole runtimes of the full case table are stored (a filtered run is stored once merged).
-  const storable = mode === 'full' && !args.filter;
+  // Only whole runtimes of the case table are stored (a filtered run is stored once merged).
+  const storable = !args.filter;
   const storedRun = async (id: RuntimeId): Promise<StoredRun | undefined> => (partialDir ? readJson<StoredRun>(path.join(partialDir, `${id}.json`)) : undefined);
   const reusable = async (id: RuntimeId): Promise<RuntimeRun | undefined> => {
     const s = await storedRun(id);
@@ -275,7 +275,7 @@ async function main(): Promise<void> {
       if (now?.failure && old) log(`bench: ${id} failed again; keeping its stored results`);
       if (now && !now.failure) {
         const next = old && args.filter ? { ...now, seconds: now.seconds + old.seconds, cases: mergeCases(old.cases, now.cases) } : now;
-        if (mode === 'full') await save(next);
+        await save(next);
         all.push(next);
       } else if (old) all.push(old);
       else if (now) all.push(now);

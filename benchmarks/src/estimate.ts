@@ -49,9 +49,10 @@ function contenderSeconds(call: number, m: MeasureOptions): number {
   const slow = m.slowCallMs / 1000;
   // check + warm-up (≥ minWarmupCalls, ≥ warmupMs) + batch sizing, then the timed budget.
   const warm = Math.max(m.minWarmupCalls * call, m.warmupMs / 1000) + call;
-  // Slow: the check, one warm-up call (none when the check took > 2 × slowCallMs), samples for slowBudgetMs (≥ 1).
-  if (call > slow) return (call > 2 * slow ? 1 : 2) * call + Math.max(call, m.slowBudgetMs / 1000) + 0.02;
-  return warm + m.budgetMs / 1000 + 0.04 + m.rounds * 0.005;
+  // Slow: the check, then samples for slowBudgetMs (≥ 1; the warm-up call is the first).
+  if (call > slow) return call + Math.max(call, m.slowBudgetMs / 1000) + 0.05;
+  // Fast: check, warm-up, batch sizing (~0.1 s with preparing), the timed blocks, a GC before each.
+  return warm + m.budgetMs / 1000 + 0.1 + m.rounds * 0.01;
 }
 
 /** Modelled seconds of one case in one place (inputs and the float64 expectation included). */
@@ -59,7 +60,7 @@ export function modelCaseSeconds(place: Place, spec: CaseSpec, m: MeasureOptions
   const n = spec.rows * spec.cols;
   // workerd adds a round trip per sample and samples of ≥ 50 ms; browsers samples of ≥ 1 ms.
   const scale = place === 'workerd' ? 1.3 : 1;
-  let s = 0.05 + n * 1.5e-7;
+  let s = 0.3 + n * 1.5e-7; // inputs, the float64 expectation and a full GC
   for (const kind of contenderKinds(place, spec.op, n)) {
     const call = spec.op === 'csg'
       ? (kind === 'tstar' ? 2e-9 : 1.5e-8) * spec.rows * spec.rows * spec.cols

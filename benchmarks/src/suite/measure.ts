@@ -97,15 +97,10 @@ export async function measure(targets: Target[], options: MeasureOptions): Promi
     results.push(result);
     try {
       await target.enter?.();
-      const checkStart = performance.now();
       result.maxError = await target.check();
-      const checkMs = performance.now() - checkStart;
       const warm: number[] = [];
       let spent = 0;
-      // A call far slower than slowCallMs has nothing left to warm after the check's call: time it at once.
-      if (checkMs > 2 * options.slowCallMs) warm.push(checkMs);
       while (warm.length < options.minWarmupCalls || (spent < options.warmupMs && warm.length < 1000)) {
-        if (warm[0] > 2 * options.slowCallMs) break;
         const ms = await target.time(1);
         warm.push(ms);
         spent += ms;
@@ -127,7 +122,8 @@ export async function measure(targets: Target[], options: MeasureOptions): Promi
       const cap = slow ? Math.max(1, Math.floor(options.slowBudgetMs / estimateMs)) : options.maxSamples;
       const wanted = Math.min(cap, options.minSamples);
       const stride = Math.max(1, Math.min(Math.floor(options.rounds / wanted), Math.ceil((estimateMs * calls) / blockMs)));
-      plans.push({ target, result, calls, stride, samples: [], cap });
+      // A slow contender's warm-up call came after the checked first call: it is its first sample.
+      plans.push({ target, result, calls, stride, samples: slow ? [warm[warm.length - 1] * 1000] : [], cap });
     } catch (error) {
       result.failure = error instanceof Error ? error.message : String(error);
     }

@@ -30,7 +30,8 @@ const ORT_OPS: Op[] = ['softmax', 'logSoftmax', 'crossEntropy', 'batchNorm'];
 export function contenderKinds(place: Place, op: Op, elements = 0): Kind[] {
   const kinds: Kind[] = ['tstar', 'plain'];
   if (ARRAY_OPS.includes(op)) kinds.push('tstar');
-  if (TFJS_OPS.includes(op)) kinds.push(...(elements > TFJS_CPU_MAX_ELEMENTS ? [] : (['tfjs-cpu'] as Kind[])), 'tfjs-wasm', ...(place.startsWith('chromium') ? (['tfjs-webgl'] as Kind[]) : []));
+  const capped = elements > TFJS_CPU_MAX_ELEMENTS;
+  if (TFJS_OPS.includes(op)) kinds.push(...(capped ? [] : (['tfjs-cpu'] as Kind[])), 'tfjs-wasm', ...(place.startsWith('chromium') && !capped ? (['tfjs-webgl'] as Kind[]) : []));
   // @tstar/tfjs's layer/loss on cpu and wasm: the core does the work, so it costs like the wasm row.
   if (op === 'softmax' || op === 'crossEntropy' || op === 'crossEntropyGrad') kinds.push('tfjs-wasm', 'tfjs-wasm');
   if (ORT_OPS.includes(op)) {

@@ -31,14 +31,15 @@ function read(t: Tensor): Float32Array {
 }
 
 /**
- * tfjs cpu sits out cases above this many elements: there one call takes 5–15 s (a scalar JS loop per
- * element and kernel), the trend is plain from the smaller shapes, and the full run must fit its window.
+ * tfjs cpu and webgl (software GL here) sit out cases above this many elements: there one call takes
+ * 2–30 s (cpu: a scalar JS loop per element and kernel), the trend is plain from the smaller shapes, and
+ * the full run must fit its window.
  */
 export const TFJS_CPU_MAX_ELEMENTS = 2_100_000;
 
 export function tfjsContender(tf: Tf, backend: TfBackend): Contender {
   const all = tfjsOps(tf, backend);
-  if (backend !== 'cpu') return all;
+  if (backend === 'wasm') return all;
   return { ...all, prepare: (c) => (c.spec.rows * c.spec.cols > TFJS_CPU_MAX_ELEMENTS ? undefined : all.prepare(c)) };
 }
 

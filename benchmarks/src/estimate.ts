@@ -30,6 +30,7 @@ const ORT_OPS: Op[] = ['softmax', 'logSoftmax', 'crossEntropy', 'batchNorm'];
 export function contenderKinds(place: Place, op: Op, elements = 0): Kind[] {
   const kinds: Kind[] = ['tstar', 'plain'];
   if (ARRAY_OPS.includes(op)) kinds.push('tstar');
+  if (op === 'softmax') kinds.push('tstar'); // tstar resident
   const capped = elements > TFJS_CPU_MAX_ELEMENTS;
   if (TFJS_OPS.includes(op)) kinds.push(...(capped ? [] : (['tfjs-cpu'] as Kind[])), 'tfjs-wasm', ...(place.startsWith('chromium') && !capped ? (['tfjs-webgl'] as Kind[]) : []));
   // @tstar/tfjs's layer/loss on cpu and wasm: the core does the work, so it costs like the wasm row.

@@ -27,7 +27,7 @@ const TSTAR_TFJS = ['@tstar/tfjs (tfjs cpu)', '@tstar/tfjs (tfjs wasm)'];
  */
 const EXPECTED: Record<CaseSpec['op'], string[]> = {
   softmax: [
-    'tstar', 'tstar (out)', 'plain JS', 'tfjs cpu', 'tfjs wasm', 'ORT-web wasm', 'ORT-node', ...TSTAR_TFJS,
+    'tstar', 'tstar (out)', 'tstar resident', 'plain JS', 'tfjs cpu', 'tfjs wasm', 'ORT-web wasm', 'ORT-node', ...TSTAR_TFJS,
     '@tstar/ort post (ORT-web wasm)', '@tstar/ort graph (ORT-web wasm)', '@tstar/ort post (ORT-node)', '@tstar/ort graph (ORT-node)', STREAM,
   ],
   logSoftmax: ['tstar', 'tstar (out)', 'plain JS', 'tfjs cpu', 'tfjs wasm', 'ORT-web wasm', 'ORT-node', STREAM],

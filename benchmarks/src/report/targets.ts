@@ -115,7 +115,7 @@ export function evaluateTargets(runs: RuntimeRun[], cold: ColdStartRow[], bytes:
   const rows: TargetRow[] = [
     ratioTarget(cases, {
       target: 'softmax(x/T) e2e vs tfjs wasm', readme: '≥ 1.5× tfjs wasm', cases: softmax, peers: ['tfjs wasm'], base: 'tstar', atLeast: 1.5,
-      why: 'tfjs wasm runs XNNPACK\'s f32 softmax; tstar\'s default (accurate) precision reduces the exp argument in f64 for ≤ 1 ulp (packages/core/assembly/simd/exp.ts)',
+      why: 'tfjs wasm runs XNNPACK\'s f32 softmax on the same 128-bit SIMD; both are bound by the copies in and out and the output allocation at these sizes (see the floor)',
     }),
     ratioTarget(cases, {
       target: 'softmax(x/T) e2e vs ORT-web wasm (1 thread)', readme: '≥ 2× ORT-web wasm', cases: softmax, peers: ['ORT-web wasm'], base: 'tstar', atLeast: 2,

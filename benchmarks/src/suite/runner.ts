@@ -7,7 +7,7 @@ import { tfjsContender } from './contenders/tfjs.js';
 import { TSTAR_TFJS_BACKENDS, tstarTfjsContender } from './contenders/tstar-tfjs.js';
 import { ortContender } from './contenders/ort.js';
 import { plainContender } from './contenders/plain.js';
-import { tstarContenders } from './contenders/tstar.js';
+import { tstarContenders, tstarResidentContender } from './contenders/tstar.js';
 import type { Contender, Family, Prepared } from './contenders/contender.js';
 import type { Env } from './env.js';
 import { buildCase, type BuiltCase } from './inputs.js';
@@ -72,7 +72,7 @@ function streamContender(module: WebAssembly.Module): Contender {
 
 /** Every contender this runtime has, in report order: tstar, plain JS, tfjs, onnxruntime, the stream row. */
 export function contendersOf(env: Env): Contender[] {
-  const list: Contender[] = [...tstarContenders(env.core), plainContender()];
+  const list: Contender[] = [...tstarContenders(env.core), tstarResidentContender(env.core), plainContender()];
   if (env.tf) for (const backend of env.tfBackends) list.push(tfjsContender(env.tf, backend));
   for (const flavour of env.ort) list.push(ortContender(flavour, env.models));
   // Adapter overhead rows: @tstar/tfjs's layer and loss on each backend where it runs the core, and

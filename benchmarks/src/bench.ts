@@ -22,7 +22,7 @@ import { markdown } from './report/markdown.js';
 import { evaluateTargets } from './report/targets.js';
 import type { RuntimeRun, SuiteReport } from './report/types.js';
 import { RUNTIMES, runtimeVersion, type ProcessRuntime } from './runtimes.js';
-import { fullCases, selectCases, TEMPERATURE, type CaseSpec } from './suite/cases.js';
+import { fullCases, selectCases, TEMPERATURE } from './suite/cases.js';
 import { estimateSeconds, formatDuration } from './estimate.js';
 import type { RuntimeId } from './suite/env.js';
 import { FULL, FULL_SHORT, QUICK } from './suite/measure.js';

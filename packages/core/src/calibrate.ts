@@ -185,6 +185,91 @@ export function calibrate(input: Float32Array, shape: Shape2D, labels: Int32Arra
   return { method, head, scaler, fit, split, before, after, warnings: uniqueWarnings(...warnings) };
 }
 
+const SCALER_KEYS: Record<Scaler['method'], readonly string[]> = {
+  temperature: ['temperature'],
+  'sigmoid-temperature': ['temperatures'],
+  vector: ['scale', 'bias'],
+  platt: ['scale', 'bias'],
+};
+// Adapters apply scalers in float32 (tensors, ONNX initializers): a parameter beyond it would become ±Infinity there.
+const FLT_MAX = 3.4028234663852886e38;
+
+function scalerNumber(op: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > FLT_MAX) {
+    throw new TStarError('E_ARGUMENT', `${op}: scaler ${name} must be a finite float32 number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function scalerNumbers(op: string, name: string, value: unknown, length: number | undefined, lengths: string): number[] {
+  if (!Array.isArray(value) || value.length === 0 || (length !== undefined && value.length !== length)) {
+    const got = Array.isArray(value) ? `${value.length} values` : describe(value);
+    throw new TStarError('E_ARGUMENT', `${op}: scaler ${name} must be an array of ${lengths} numbers, got ${got}`);
+  }
+  return value.map((v, i) => scalerNumber(op, `${name}[${i}]`, v));
+}
+
+/**
+ * Checks a scaler — calibrate's `scaler`, or the `scaler.json` `tstar calibrate` writes, parsed — and, with
+ * `classes`, that it fits logits of that many columns. Returns a clean copy (own keys only, numbers checked), so a
+ * caller can keep it without it changing underneath. Needs no init (plain JS).
+ * @throws {TStarError} E_ARGUMENT (not an object, an unknown `method` or key, a parameter not a finite float32
+ * number, vector / per-label lengths ≠ `classes`), E_TEMPERATURE (a temperature ≤ 0 or whose reciprocal overflows
+ * float32, as everywhere in the core), E_SHAPE (a Platt scaler for `classes` ≠ 1)
+ * @example const scaler = checkScaler(JSON.parse(await readFile('scaler.json', 'utf8')), 10);
+ */
+export function checkScaler(value: unknown, classes?: number, op = 'checkScaler'): Scaler {
+  if (classes !== undefined) checkInteger(op, 'classes', classes, 1, 1, 2 ** 31 - 1);
+  const s = value as Record<string, unknown> | null;
+  const method = s !== null && typeof s === 'object' && !Array.isArray(s) ? s.method : undefined;
+  if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(SCALER_KEYS, method)) {
+    const hint = s !== null && typeof s === 'object' && 'scaler' in s ? ' (this looks like a calibration report: pass its .scaler)' : '';
+    throw new TStarError('E_ARGUMENT', `${op}: a scaler must be { method: 'temperature' | 'sigmoid-temperature' | 'vector' | 'platt', … }, got ${s !== null && typeof s === 'object' && !Array.isArray(s) ? `method ${describe(method)}` : describe(value)}${hint}`);
+  }
+  const m = method as Scaler['method'];
+  const extra = Object.keys(s as object).filter((k) => k !== 'method' && !SCALER_KEYS[m].includes(k));
+  if (extra.length) throw new TStarError('E_ARGUMENT', `${op}: a '${m}' scaler has only ${SCALER_KEYS[m].join(', ')}; unknown key(s) ${extra.join(', ')}`);
+  const v = s as Record<string, unknown>;
+  switch (m) {
+    case 'temperature':
+      return { method: m, temperature: checkTemperature(op, v.temperature) };
+    case 'sigmoid-temperature': {
+      const n = Array.isArray(v.temperatures) ? v.temperatures.length : 0;
+      const ok = classes === undefined ? n >= 1 : n === 1 || n === classes;
+      if (!Array.isArray(v.temperatures) || !ok) {
+        throw new TStarError('E_ARGUMENT', `${op}: scaler temperatures must be an array of 1${classes === undefined || classes === 1 ? ' or more' : ` or ${classes}`} temperatures, got ${Array.isArray(v.temperatures) ? `${n}` : describe(v.temperatures)}`);
+      }
+      return { method: m, temperatures: v.temperatures.map((t) => checkTemperature(op, t)) };
+    }
+    case 'vector': {
+      const scale = scalerNumbers(op, 'scale', v.scale, classes, classes === undefined ? 'one or more' : `${classes}`);
+      const bias = scalerNumbers(op, 'bias', v.bias, classes ?? scale.length, `${classes ?? scale.length} (as many as scale)`);
+      return { method: m, scale, bias };
+    }
+    case 'platt': {
+      if (classes !== undefined && classes !== 1) throw new TStarError('E_SHAPE', `${op}: a Platt scaler applies to a single-logit head [n, 1], got ${classes} classes`);
+      return { method: m, scale: scalerNumber(op, 'scale', v.scale), bias: scalerNumber(op, 'bias', v.bias) };
+    }
+  }
+}
+
+/**
+ * Parses a scaler from JSON text (the `scaler.json` that `tstar calibrate` writes) and checks it ({@link checkScaler}).
+ * @throws {TStarError} E_ARGUMENT (not JSON, or not a scaler), and checkScaler's codes
+ * @example const scaler = parseScaler(await readFile('scaler.json', 'utf8'), 10);
+ */
+export function parseScaler(json: string, classes?: number): Scaler {
+  const op = 'parseScaler';
+  if (typeof json !== 'string') throw new TStarError('E_ARGUMENT', `${op}: expected JSON text, got ${typeName(json)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (cause) {
+    throw new TStarError('E_ARGUMENT', `${op}: the scaler is not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  return checkScaler(value, classes, op);
+}
+
 export interface ApplyScalerOptions {
   /** 'probabilities' (default): the calibrated softmax / sigmoid outputs; 'logits': the scaled logits. */
   output?: 'probabilities' | 'logits';
@@ -198,7 +283,7 @@ function sigmoidOf(u: number): number {
 /**
  * Applies a fitted scaler (calibrate's `scaler`, or one built from a fit) to logits: the calibrated probabilities,
  * or the scaled logits. This is what the tfjs and ort adapters call on model outputs.
- * @throws {TStarError} E_SHAPE, E_DTYPE, E_TEMPERATURE, E_ARGUMENT (an unknown or malformed scaler), and softmax's codes
+ * @throws {TStarError} E_SHAPE, E_DTYPE, E_TEMPERATURE, E_ARGUMENT (an unknown or malformed scaler: {@link checkScaler}), and softmax's codes
  * @example applyScaler(logits, [n, 10], calibrate(valLogits, [m, 10], valLabels).scaler)
  */
 export function applyScaler(logits: Float32Array, shape: Shape2D, scaler: Scaler, options: ApplyScalerOptions = {}): Float32Array {
@@ -209,10 +294,10 @@ export function applyScaler(logits: Float32Array, shape: Shape2D, scaler: Scaler
   if (output !== 'probabilities' && output !== 'logits') throw new TStarError('E_ARGUMENT', `${op}: output must be 'probabilities' or 'logits', got ${describe(output)}`);
   const out = options.out ?? new Float32Array(rows * cols);
   if (!(out instanceof Float32Array) || out.length !== rows * cols) throw new TStarError('E_SHAPE', `${op}: out must be a Float32Array of ${rows * cols}`);
-  const s = scaler as Scaler;
-  switch (s?.method) {
+  const s = checkScaler(scaler, cols, op);
+  switch (s.method) {
     case 'temperature': {
-      const t = checkTemperature(op, s.temperature);
+      const t = s.temperature;
       if (output === 'probabilities') return softmax(logits, [rows, cols], { temperature: t, out });
       for (let i = 0; i < out.length; i++) out[i] = logits[i] / t;
       return out;
@@ -222,10 +307,7 @@ export function applyScaler(logits: Float32Array, shape: Shape2D, scaler: Scaler
       return output === 'probabilities' ? softmax(out, [rows, cols], { out }) : out;
     }
     case 'sigmoid-temperature': {
-      if (!Array.isArray(s.temperatures) || (s.temperatures.length !== 1 && s.temperatures.length !== cols)) {
-        throw new TStarError('E_ARGUMENT', `${op}: sigmoid-temperature needs 1 or ${cols} temperatures, got ${describe(s.temperatures)}`);
-      }
-      const inv = s.temperatures.map((t) => 1 / checkTemperature(op, t));
+      const inv = s.temperatures.map((t) => 1 / t);
       for (let i = 0; i < out.length; i++) {
         const u = logits[i] * inv[inv.length === 1 ? 0 : i % cols];
         out[i] = output === 'logits' ? u : sigmoidOf(u);
@@ -233,15 +315,12 @@ export function applyScaler(logits: Float32Array, shape: Shape2D, scaler: Scaler
       return out;
     }
     case 'platt': {
-      const a = checkNumber(op, 'scale', s.scale, -1e300, 1e300), b = checkNumber(op, 'bias', s.bias, -1e300, 1e300);
-      if (cols !== 1) throw new TStarError('E_SHAPE', `${op}: a Platt scaler applies to [n, 1] logits, got [${rows}, ${cols}]`);
+      const { scale: a, bias: b } = s;
       for (let i = 0; i < out.length; i++) {
         const u = a * logits[i] + b;
         out[i] = output === 'logits' ? u : sigmoidOf(u);
       }
       return out;
     }
-    default:
-      throw new TStarError('E_ARGUMENT', `${op}: scaler must be { method: 'temperature' | 'sigmoid-temperature' | 'vector' | 'platt', … }, got ${describe(scaler)}`);
   }
 }

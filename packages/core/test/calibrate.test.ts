@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { calibrate, applyScaler, calibrationMetrics, fitTemperature, softmax, seededRandom, type Scaler } from '../src/index.js';
+import { calibrate, applyScaler, checkScaler, parseScaler, calibrationMetrics, fitTemperature, softmax, seededRandom, type Scaler } from '../src/index.js';
 import * as ref from './reference.js';
 import { mat, labels, rng, expectClose, expectCode, expectScalarClose } from './helpers.js';
 
@@ -135,5 +135,58 @@ describe('applyScaler', () => {
     expectCode(() => applyScaler(x, [6, 3], { method: 'vector', scale: [1], bias: [0] }), 'E_ARGUMENT');
     expectCode(() => applyScaler(x, [6, 3], { method: 'temperature', temperature: 0 }), 'E_TEMPERATURE');
     expectCode(() => applyScaler(x, [6, 3], { method: 'platt', scale: 1, bias: 0 }), 'E_SHAPE');
+  });
+});
+
+describe('checkScaler / parseScaler', () => {
+  it('returns a clean copy of every well-formed scaler, and calibrate()s own scalers pass', () => {
+    const good: [Scaler, number | undefined][] = [
+      [{ method: 'temperature', temperature: 1.5 }, 7],
+      [{ method: 'sigmoid-temperature', temperatures: [2] }, 4],
+      [{ method: 'sigmoid-temperature', temperatures: [1, 2, 3] }, 3],
+      [{ method: 'vector', scale: [1, 2], bias: [0, -1] }, 2],
+      [{ method: 'vector', scale: [1, 2], bias: [0, -1] }, undefined],
+      [{ method: 'platt', scale: -0.5, bias: 3 }, 1],
+    ];
+    for (const [scaler, classes] of good) {
+      const copy = checkScaler(scaler, classes);
+      expect(copy).toEqual(scaler);
+      expect(copy).not.toBe(scaler);
+      expect(parseScaler(JSON.stringify(scaler, null, 2), classes)).toEqual(scaler);
+    }
+    const { x, y } = model(400, 4, 2, 31);
+    for (const method of ['temperature', 'vector'] as const) {
+      const { scaler } = calibrate(x, [400, 4], y, { method });
+      expect(parseScaler(JSON.stringify(scaler), 4)).toEqual(scaler);
+    }
+  });
+
+  it('rejects a malformed scaler with a stable code naming what arrived', () => {
+    const bad: [unknown, number | undefined, string][] = [
+      [null, undefined, 'E_ARGUMENT'],
+      [[1, 2], undefined, 'E_ARGUMENT'],
+      [{ method: 'isotonic' }, undefined, 'E_ARGUMENT'],
+      [{ temperature: 2 }, undefined, 'E_ARGUMENT'],
+      [{ method: 'temperature', temperature: 2, bias: 1 }, undefined, 'E_ARGUMENT'],
+      [{ method: 'temperature', temperature: 'NaN' }, undefined, 'E_TEMPERATURE'],
+      [{ method: 'temperature', temperature: -1 }, undefined, 'E_TEMPERATURE'],
+      [{ method: 'sigmoid-temperature', temperatures: [] }, undefined, 'E_ARGUMENT'],
+      [{ method: 'sigmoid-temperature', temperatures: [1, 2] }, 3, 'E_ARGUMENT'],
+      [{ method: 'sigmoid-temperature', temperatures: [1, Infinity] }, 2, 'E_TEMPERATURE'],
+      [{ method: 'vector', scale: [1, 2], bias: [0] }, undefined, 'E_ARGUMENT'],
+      [{ method: 'vector', scale: [1, 2], bias: [0, 0] }, 3, 'E_ARGUMENT'],
+      [{ method: 'vector', scale: [1, NaN], bias: [0, 0] }, 2, 'E_ARGUMENT'],
+      [{ method: 'vector', scale: [1, 1e39], bias: [0, 0] }, 2, 'E_ARGUMENT'],
+      [{ method: 'vector', scale: [1, 1], bias: [0, '0'] }, 2, 'E_ARGUMENT'],
+      [{ method: 'platt', scale: 1 }, 1, 'E_ARGUMENT'],
+      [{ method: 'platt', scale: 1, bias: 0 }, 2, 'E_SHAPE'],
+      [{ method: 'temperature', temperature: 1 }, 0, 'E_ARGUMENT'],
+    ];
+    for (const [value, classes, code] of bad) expectCode(() => checkScaler(value, classes), code);
+    expect(() => checkScaler({ scaler: { method: 'temperature', temperature: 1 } })).toThrow(/pass its \.scaler/);
+    expectCode(() => parseScaler('{"method": "temperature", "temperature": 1', 3), 'E_ARGUMENT');
+    expectCode(() => parseScaler({ method: 'temperature', temperature: 1 } as unknown as string), 'E_ARGUMENT');
+    // The CLI writes non-finite numbers as strings ("NaN"): they are refused, not read as numbers.
+    expectCode(() => parseScaler('{"method": "platt", "scale": "Infinity", "bias": 0}', 1), 'E_ARGUMENT');
   });
 });

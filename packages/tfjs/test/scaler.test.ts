@@ -140,6 +140,8 @@ describe('withScaler with a Platt scaler fitted by calibrate() on a single-logit
     const xs = tf.tensor2d(x, [n, 4]);
     const lm = await logitsModel(model);
     const z = await values(lm.predict(xs) as tf.Tensor);
+    // The logits model reads the Dense before its sigmoid.
+    expectClose(await values(model.predict(xs) as tf.Tensor), Array.from(z, (v) => 1 / (1 + Math.exp(-v))), 1e-6, 1e-7);
     const setosa = Int32Array.from(y, (c) => (c === 0 ? 1 : 0));
     const { scaler } = calibrate(z, [n, 1], setosa, { method: 'platt', targets: 'platt' });
     expect(scaler.method).toBe('platt');

@@ -1,4 +1,6 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { TStarError } from '../src/index.js';
 import { calibrate, applyScaler, checkScaler, parseScaler, calibrationMetrics, fitTemperature, softmax, seededRandom, type Scaler } from '../src/index.js';
 import * as ref from './reference.js';
 import { mat, labels, rng, expectClose, expectCode, expectScalarClose } from './helpers.js';
@@ -188,5 +190,41 @@ describe('checkScaler / parseScaler', () => {
     expectCode(() => parseScaler({ method: 'temperature', temperature: 1 } as unknown as string), 'E_ARGUMENT');
     // The CLI writes non-finite numbers as strings ("NaN"): they are refused, not read as numbers.
     expectCode(() => parseScaler('{"method": "platt", "scale": "Infinity", "bias": 0}', 1), 'E_ARGUMENT');
+  });
+});
+
+describe('checkScaler properties', () => {
+  const f32 = fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).map((v) => (Object.is(v, -0) ? 0 : v));
+  const temperature = fc.float({ noNaN: true, noDefaultInfinity: true, min: Math.fround(1e-3), max: 1e3 });
+  const scaler = fc.integer({ min: 1, max: 6 }).chain((classes) => fc.tuple(fc.constant(classes), fc.oneof(
+    temperature.map((t): Scaler => ({ method: 'temperature', temperature: t })),
+    fc.array(temperature, { minLength: classes, maxLength: classes }).chain((ts) => fc.constantFrom<Scaler>({ method: 'sigmoid-temperature', temperatures: ts }, { method: 'sigmoid-temperature', temperatures: ts.slice(0, 1) })),
+    fc.tuple(fc.array(f32, { minLength: classes, maxLength: classes }), fc.array(f32, { minLength: classes, maxLength: classes })).map(([scale, bias]): Scaler => ({ method: 'vector', scale, bias })),
+    fc.tuple(f32, f32).map(([a, b]): Scaler => ({ method: 'platt', scale: a, bias: b })),
+  )));
+  const numberPaths = (s: Scaler): (string | number)[][] => {
+    switch (s.method) {
+      case 'temperature': return [['temperature']];
+      case 'sigmoid-temperature': return s.temperatures.map((_, i) => ['temperatures', i]);
+      case 'vector': return [...s.scale.map((_, i) => ['scale', i]), ...s.bias.map((_, i) => ['bias', i])];
+      case 'platt': return [['scale'], ['bias']];
+    }
+  };
+
+  it('any well-formed scaler survives JSON (as the CLI writes it) unchanged; any one parameter made NaN, ±Infinity, a string or null is refused', () => {
+    fc.assert(fc.property(scaler, fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity, 'NaN', null), ([classes, s], pick, bad) => {
+      const cols = s.method === 'platt' ? 1 : classes;
+      expect(parseScaler(JSON.stringify(s, null, 2), cols)).toEqual(s);
+      const paths = numberPaths(s);
+      const path = paths[pick % paths.length];
+      const broken = JSON.parse(JSON.stringify(s));
+      let at = broken;
+      for (const key of path.slice(0, -1)) at = at[key];
+      at[path[path.length - 1]] = bad;
+      let caught: unknown;
+      try { checkScaler(broken, cols); } catch (e) { caught = e; }
+      expect(caught).toBeInstanceOf(TStarError);
+      expect(['E_ARGUMENT', 'E_TEMPERATURE']).toContain((caught as TStarError).code);
+    }), { numRuns: 300 });
   });
 });

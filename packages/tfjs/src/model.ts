@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { calibrationMetrics, cumulativeSpectralGradient, fitTemperature, resolveTemperature, TStarError, type CalibrationMetrics, type CsgOptions, type CsgResult, type FitTemperatureOptions, type OptimalTemperature, type TemperatureCoefficients, type TemperatureFit, type TStarWarning } from '@tstar/core';
+import { calibrationMetrics, cumulativeSpectralGradient, fitTemperature, resolveTemperature, TStarError, type CalibrationMetrics, type CsgOptions, type CsgResult, type FitTemperatureOptions, type OptimalTemperature, type Scaler, type TemperatureCoefficients, type TemperatureFit, type TStarWarning } from '@tstar/core';
 import { findHead, rewriteHead, type Head, type HeadRewrite, type TopologyJson } from './head.js';
 import { TemperatureSoftmax } from './temperature-softmax.js';
 import { isSigmoidScaler, scalerOf, type ScalerInput } from './scaler.js';
@@ -174,6 +174,8 @@ export interface CalibratedModel {
   model: tf.LayersModel;
   /** The fitted T. */
   temperature: number;
+  /** The same as a core `Scaler` (`{ method: 'temperature', temperature }`): JSON to save, or to pass to {@link withScaler}. */
+  scaler: Scaler;
   /** The temperature the input model applied (1 for a plain softmax or a logits model). */
   previousTemperature: number;
   fit: TemperatureFit;
@@ -212,7 +214,7 @@ export async function calibrateModel(model: tf.LayersModel, x: tf.Tensor | tf.Te
     const before = calibrationMetrics(data, shape, y, { temperature: previousTemperature, binCount: options.binCount });
     const after = calibrationMetrics(data, shape, y, { temperature: fit.temperature, binCount: options.binCount });
     (built.model.getLayer(built.softmax as string) as TemperatureSoftmax).temperature = fit.temperature;
-    return { model: built.model, temperature: fit.temperature, previousTemperature, fit, before, after };
+    return { model: built.model, temperature: fit.temperature, scaler: { method: 'temperature', temperature: fit.temperature }, previousTemperature, fit, before, after };
   } catch (error) {
     built.model.dispose();
     throw error;

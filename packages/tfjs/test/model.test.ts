@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { calibrationMetrics, fitTemperature, optimalTemperature, softmax } from '@tstar/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { calibrateModel, insertBatchNorm, logitsModel, TemperatureSoftmax, withOptimalTemperature } from '../src/index.js';
+import { calibrateModel, insertBatchNorm, logitsModel, TemperatureSoftmax, withOptimalTemperature, withScaler } from '../src/index.js';
 import { expectClose, expectCode, expectNoLeak, labels, mat, useBackend } from './helpers.js';
 
 const M = 16, C = 4;
@@ -201,7 +201,13 @@ describe('calibrateModel', () => {
       expect(result.after.ece).toBeLessThan(result.before.ece);
       const p = result.model.predict(x) as tf.Tensor;
       expect(Array.from(p.dataSync())).toEqual(Array.from(softmax(zData, [n, C], { temperature: fit.temperature })));
-      tf.dispose([p, yt]);
+      // The scaler serves the same probabilities through withScaler (ScalerOutput: the core's applyScaler).
+      expect(result.scaler).toEqual({ method: 'temperature', temperature: fit.temperature });
+      const served = await withScaler(model, JSON.stringify(result.scaler));
+      const q = served.predict(x) as tf.Tensor;
+      expectClose(q.dataSync(), p.dataSync(), 1e-6, 1e-7);
+      tf.dispose([p, q, yt]);
+      served.dispose();
       result.model.dispose();
     });
     // Failures leave nothing behind either.

@@ -212,7 +212,7 @@ function scalerNumbers(op: string, name: string, value: unknown, length: number 
 /**
  * Checks a scaler — calibrate's `scaler`, or the `scaler.json` `tstar calibrate` writes, parsed — and, with
  * `classes`, that it fits logits of that many columns. Returns a clean copy (own keys only, numbers checked), so a
- * caller can keep it without it changing underneath. Needs no init (plain JS).
+ * caller can keep it without it changing underneath. Needs no init (plain JS). `op` names the caller in messages.
  * @throws {TStarError} E_ARGUMENT (not an object, an unknown `method` or key, a parameter not a finite float32
  * number, vector / per-label lengths ≠ `classes`), E_TEMPERATURE (a temperature ≤ 0 or whose reciprocal overflows
  * float32, as everywhere in the core), E_SHAPE (a Platt scaler for `classes` ≠ 1)

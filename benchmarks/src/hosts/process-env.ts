@@ -74,6 +74,7 @@ export async function loadProcessEnv(options: ProcessEnvOptions = {}): Promise<E
     versions.tfjs = `${tf.version.tfjs} (wasm: SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'})`;
     return tf;
   });
+  const tstarTfjs = tf && (await attempt('@tstar/tfjs', notes, () => import('@tstar/tfjs')));
 
   const ort: OrtFlavour[] = [];
   if (options.ort !== false) {
@@ -99,5 +100,5 @@ export async function loadProcessEnv(options: ProcessEnvOptions = {}): Promise<E
   // Bun (JavaScriptCore) has no young-only collection; its non-forced gc is the nearest thing.
   const collect = runtime === 'bun' ? (full: boolean) => Bun!.gc(full) : gc ? (full: boolean) => gc({ type: full ? 'major' : 'minor' }) : undefined;
   if (!collect) notes.push('no GC hook (run with --expose-gc): one contender’s garbage can be collected in another’s block.');
-  return { runtime, core, tf, tfBackends: tf ? ['cpu', 'wasm'] : [], ort, models: buildModels(), stream, collect, versions, notes };
+  return { runtime, core, tf, tstarTfjs, tfBackends: tf ? ['cpu', 'wasm'] : [], ort, models: buildModels(), stream, collect, versions, notes };
 }

@@ -3,7 +3,7 @@
 // Usage: <runtime> src/hosts/process.ts [--quick | --smoke] [--filter <text>] --out <file>
 import { writeFile } from 'node:fs/promises';
 import { selectCases } from '../suite/cases.js';
-import { FULL, QUICK, SMOKE } from '../suite/measure.js';
+import { fullOptions, QUICK, SMOKE } from '../suite/measure.js';
 import { runCases } from '../suite/runner.js';
 import { loadProcessEnv } from './process-env.js';
 
@@ -20,5 +20,5 @@ if (!out) throw new Error('process host: --out <file> is required');
 
 const started = performance.now();
 const env = await loadProcessEnv();
-const cases = await runCases(env, selectCases(quick || smoke, flag('--filter')), smoke ? SMOKE : quick ? QUICK : FULL, (line) => console.error(line));
+const cases = await runCases(env, selectCases(quick || smoke, flag('--filter')), smoke ? SMOKE : quick ? QUICK : fullOptions(env.runtime), (line) => console.error(line));
 await writeFile(out, JSON.stringify({ runtime: env.runtime, versions: env.versions, notes: env.notes, seconds: (performance.now() - started) / 1000, cases }));

@@ -3,6 +3,7 @@
 // The peers' wasm arrives as compiled modules from the config (see workerd-modules.ts).
 import * as core from '@tstar/core';
 import * as tf from '@tensorflow/tfjs';
+import * as tstarTfjs from '@tstar/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-web/wasm';
 import tfjsSimd from './tfjs-backend-wasm-simd.wasm';
@@ -58,7 +59,7 @@ async function loadEnv(): Promise<Env> {
     crossEntropy: new Uint8Array(crossEntropyModel), batchNorm: new Uint8Array(batchNormModel), logits: new Uint8Array(logitsModel),
   };
   return {
-    runtime: 'workerd', core, tf, tfBackends, models, versions, notes, stream: streamWasm,
+    runtime: 'workerd', core, tf, tstarTfjs, tfBackends, models, versions, notes, stream: streamWasm,
     ort: [{ name: 'ORT-web wasm', api: ort as unknown as OrtApi, sessionOptions: { executionProviders: ['wasm'] } }],
   };
 }

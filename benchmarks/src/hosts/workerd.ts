@@ -159,6 +159,7 @@ export async function runWorkerd(specs: CaseSpec[], options: MeasureOptions, log
       // Samples at least 20 round trips long, so the baseline's jitter stays a few percent of a sample.
       const measured = await measure(targets, { ...options, sampleTargetMs: Math.max(options.sampleTargetMs, 20 * base) });
       const result = caseResult(spec, opened.bytes ?? undefined, opened.order, new Map(Object.entries(opened.failures)), measured);
+      result.seconds = Number(((performance.now() - t0) / 1000).toFixed(2));
       cases.push(result);
       log(`workerd ${spec.id}: ${summaryLine(result)} (baseline ${base.toFixed(2)} ms; ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }

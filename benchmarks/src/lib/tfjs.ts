@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Contender } from './harness.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
 export type TfBackend = 'cpu' | 'wasm';
@@ -29,34 +28,4 @@ export async function loadTfjs(): Promise<{ tf: Tf; wasmFeatures: { simd: boolea
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   return { tf, wasmFeatures: { simd, threads } };
-}
-
-/**
- * A tfjs contender: switches to `backend` before each block, and after its first calls checks that
- * the call left no tensor behind (a leak would slow later rounds and distort the medians).
- */
-export function tfContender<O>(tf: Tf, backend: TfBackend, run: () => O): Contender<O> {
-  let baseline = -1;
-  return {
-    name: `tfjs ${backend}`,
-    enter: async () => {
-      if (tf.getBackend() !== backend) await tf.setBackend(backend);
-      if (baseline < 0) baseline = tf.memory().numTensors;
-    },
-    run,
-    verify: () => {
-      const now = tf.memory().numTensors;
-      if (now !== baseline) throw new Error(`tfjs ${backend}: ${now - baseline} tensors leaked per run`);
-    },
-  };
-}
-
-/** softmax(x / T) as tfjs users write it: compute inside tidy, read outside it (reading inside is a known slow path). */
-export function tfSoftmax(tf: Tf, backend: TfBackend, x: Float32Array, shape: [number, number], temperature: number): Contender<Float32Array> {
-  return tfContender(tf, backend, () => {
-    const y = tf.tidy(() => tf.softmax(tf.div(tf.tensor2d(x, shape), temperature)));
-    const data = y.dataSync() as Float32Array;
-    y.dispose();
-    return data;
-  });
 }

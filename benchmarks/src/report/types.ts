@@ -17,6 +17,8 @@ export interface RuntimeRun {
   /** workerd: the empty-request round trip subtracted from each sample, per case (ms). */
   baselineMs?: number[];
   cases: CaseResult[];
+  /** When this runtime finished (runs merged from several invocations differ). */
+  date?: string;
   /** The runtime could not run at all. */
   failure?: string;
 }
@@ -32,7 +34,8 @@ export interface SuiteReport {
   machine: { cpu: string; cores: number; memoryGiB: number; platform: string; loadAverage: { start: number; end: number } };
   temperature: number;
   units: string;
-  measure: { inProcess: MeasureOptions; workerd: MeasureOptions };
+  /** Node: inProcess; Bun and Deno: short; Chromium: browser; workerd: workerd (older files: inProcess and workerd only). */
+  measure: { inProcess: MeasureOptions; short?: MeasureOptions; browser?: MeasureOptions; workerd: MeasureOptions };
   runtimes: RuntimeRun[];
   coldStart: ColdStartRow[];
   bytes: BytesRow[];

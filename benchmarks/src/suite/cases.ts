@@ -101,10 +101,13 @@ export function quickCases(): CaseSpec[] {
   ];
 }
 
-/** The cases of a run: full or quick, narrowed to ids containing `filter` (case-insensitive). */
+/**
+ * The cases of a run: full or quick, narrowed by `filter` — comma-separated texts, a case is kept when its
+ * id contains any of them (case-insensitive), e.g. `softmax [8×,batchNorm`.
+ */
 export function selectCases(quick: boolean, filter?: string): CaseSpec[] {
   const all = quick ? quickCases() : fullCases();
-  if (!filter) return all;
-  const f = filter.toLowerCase();
-  return all.filter((c) => c.id.toLowerCase().includes(f));
+  const parts = (filter ?? '').split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
+  if (!parts.length) return all;
+  return all.filter((c) => parts.some((f) => c.id.toLowerCase().includes(f)));
 }

@@ -5,6 +5,8 @@ import type * as Core from '@tstar/core';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 export type TfBackend = 'cpu' | 'wasm' | 'webgl';
+/** @tstar/tfjs, loaded beside the host's tfjs (one tfjs copy: the package imports the same module). */
+export type TstarTfjs = typeof import('@tstar/tfjs');
 
 /** The part of onnxruntime's API the suite uses; onnxruntime-web and onnxruntime-node both fit it. */
 export interface OrtApi {
@@ -33,6 +35,8 @@ export interface Env {
   runtime: RuntimeId;
   core: typeof Core;
   tf?: Tf;
+  /** @tstar/tfjs's layer and loss, where the host loaded tfjs. */
+  tstarTfjs?: TstarTfjs;
   tfBackends: TfBackend[];
   ort: OrtFlavour[];
   models: Partial<Record<ModelName, Uint8Array>>;

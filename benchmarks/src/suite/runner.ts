@@ -4,9 +4,10 @@
 import { TEMPERATURE, type CaseSpec } from './cases.js';
 import { tstarOrtContenders } from './contenders/tstar-ort.js';
 import { tfjsContender } from './contenders/tfjs.js';
+import { TSTAR_TFJS_BACKENDS, tstarTfjsContender } from './contenders/tstar-tfjs.js';
 import { ortContender } from './contenders/ort.js';
 import { plainContender } from './contenders/plain.js';
-import { tstarContenders } from './contenders/tstar.js';
+import { tstarContenders, tstarResidentContender } from './contenders/tstar.js';
 import type { Contender, Family, Prepared } from './contenders/contender.js';
 import type { Env } from './env.js';
 import { buildCase, type BuiltCase } from './inputs.js';
@@ -36,6 +37,8 @@ export interface CaseResult {
   /** Bytes the stream row moves (an ideal kernel's reads and writes). */
   bytes?: { read: number; write: number };
   contenders: ContenderResult[];
+  /** Wall time of the whole case (inputs, float64 expectation, preparing, checking, timing): what resumes and estimates use. */
+  seconds?: number;
 }
 
 /** The name of the physical-limit row in every report. */
@@ -69,11 +72,12 @@ function streamContender(module: WebAssembly.Module): Contender {
 
 /** Every contender this runtime has, in report order: tstar, plain JS, tfjs, onnxruntime, the stream row. */
 export function contendersOf(env: Env): Contender[] {
-  const list: Contender[] = [...tstarContenders(env.core), plainContender()];
+  const list: Contender[] = [...tstarContenders(env.core), tstarResidentContender(env.core), plainContender()];
   if (env.tf) for (const backend of env.tfBackends) list.push(tfjsContender(env.tf, backend));
   for (const flavour of env.ort) list.push(ortContender(flavour, env.models));
-  // Adapter overhead rows: @tstar/ort over each CPU onnxruntime. @tstar/tfjs (TemperatureSoftmax layer,
-  // temperatureCrossEntropy) was not on main when this was written: its rows go here (issue 18).
+  // Adapter overhead rows: @tstar/tfjs's layer and loss on each backend where it runs the core, and
+  // @tstar/ort over each CPU onnxruntime.
+  if (env.tf && env.tstarTfjs) for (const backend of env.tfBackends.filter((b) => TSTAR_TFJS_BACKENDS.includes(b))) list.push(tstarTfjsContender(env.tf, env.tstarTfjs, backend, TEMPERATURE));
   const logits = env.models.logits;
   if (logits) for (const flavour of env.ort.filter((f) => !f.name.includes('webgpu'))) list.push(...tstarOrtContenders(flavour, logits, TEMPERATURE));
   if (env.stream) list.push(streamContender(env.stream));
@@ -209,6 +213,7 @@ export async function runCases(env: Env, specs: CaseSpec[], options: MeasureOpti
       const targets = [...session.prepared.keys()].map((name) => session.localTarget(name));
       const measured = await measure(targets, { ...options, collect: env.collect });
       const result = session.results(contenders, measured);
+      result.seconds = Number(((performance.now() - t0) / 1000).toFixed(2));
       results.push(result);
       log(`${env.runtime} ${spec.id}: ${summaryLine(result)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     } finally {

@@ -185,6 +185,65 @@ export function calibrate(input: Float32Array, shape: Shape2D, labels: Int32Arra
   return { method, head, scaler, fit, split, before, after, warnings: uniqueWarnings(...warnings) };
 }
 
+const SCALER_KEYS: Record<Scaler['method'], readonly string[]> = { temperature: ['temperature'], 'sigmoid-temperature': ['temperatures'], vector: ['scale', 'bias'], platt: ['scale', 'bias'] };
+
+// Adapters apply scalers in float32 (tensors, ONNX initializers): a larger parameter would be ±Infinity there.
+function finite32(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(Math.abs(v) <= 3.4028234663852886e38)) throw new TStarError('E_ARGUMENT', `${op}: scaler ${name} must be a finite float32 number, got ${describe(v)}`);
+  return v;
+}
+
+function list(op: string, name: string, v: unknown, ok: (n: number) => boolean, want: string): unknown[] {
+  if (!Array.isArray(v) || !v.length || !ok(v.length)) throw new TStarError('E_ARGUMENT', `${op}: scaler ${name} must hold ${want} numbers, got ${Array.isArray(v) ? v.length : describe(v)}`);
+  return v;
+}
+
+/**
+ * Checks a scaler (calibrate's, or a parsed `scaler.json`), against `classes` when given; returns a clean copy.
+ * Plain JS, no init; `op` names the caller in messages.
+ * @throws {TStarError} E_ARGUMENT (unknown method or key, a parameter not a finite float32, a length ≠ classes),
+ * E_TEMPERATURE (a temperature ≤ 0), E_SHAPE (Platt for classes ≠ 1)
+ * @example const scaler = checkScaler(JSON.parse(text), 10);
+ */
+export function checkScaler(value: unknown, classes?: number, op = 'checkScaler'): Scaler {
+  if (classes !== undefined) checkInteger(op, 'classes', classes, 1, 1, 2 ** 31 - 1);
+  const v = value as Record<string, unknown>;
+  const m = v?.method as Scaler['method'];
+  if (typeof v !== 'object' || Array.isArray(v) || typeof m !== 'string' || !Object.prototype.hasOwnProperty.call(SCALER_KEYS, m)) {
+    const hint = v && typeof v === 'object' && 'scaler' in v ? ' (a calibration report: pass its .scaler)' : '';
+    throw new TStarError('E_ARGUMENT', `${op}: a scaler must be { method: 'temperature' | 'sigmoid-temperature' | 'vector' | 'platt', … }, got ${v && typeof v === 'object' && !Array.isArray(v) ? `method ${describe(m)}` : describe(v)}${hint}`);
+  }
+  const extra = Object.keys(v).filter((k) => k !== 'method' && !SCALER_KEYS[m].includes(k));
+  if (extra.length) throw new TStarError('E_ARGUMENT', `${op}: a '${m}' scaler has ${SCALER_KEYS[m].join(', ')}; unknown: ${extra.join(', ')}`);
+  const any = (n: number) => classes === undefined || n === classes;
+  if (m === 'temperature') return { method: m, temperature: checkTemperature(op, v.temperature) };
+  if (m === 'sigmoid-temperature') {
+    return { method: m, temperatures: list(op, 'temperatures', v.temperatures, (n) => n === 1 || any(n), `1 or ${classes ?? 'more'}`).map((t) => checkTemperature(op, t)) };
+  }
+  if (m === 'vector') {
+    const scale = list(op, 'scale', v.scale, any, `${classes ?? 'one or more'}`).map((x, i) => finite32(op, `scale[${i}]`, x));
+    return { method: m, scale, bias: list(op, 'bias', v.bias, (n) => n === scale.length, `${scale.length}`).map((x, i) => finite32(op, `bias[${i}]`, x)) };
+  }
+  if (classes !== undefined && classes !== 1) throw new TStarError('E_SHAPE', `${op}: a Platt scaler takes [n, 1] logits, got ${classes} classes`);
+  return { method: m, scale: finite32(op, 'scale', v.scale), bias: finite32(op, 'bias', v.bias) };
+}
+
+/**
+ * {@link checkScaler} of JSON text (the `scaler.json` that `tstar calibrate` writes).
+ * @throws {TStarError} E_ARGUMENT (not JSON), and checkScaler's codes
+ * @example const scaler = parseScaler(await readFile('scaler.json', 'utf8'), 10);
+ */
+export function parseScaler(json: string, classes?: number): Scaler {
+  const op = 'parseScaler';
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof json === 'string' ? json : '-');
+  } catch (cause) {
+    throw new TStarError('E_ARGUMENT', `${op}: expected the scaler as JSON text, got ${typeof json === 'string' ? `a parse error (${(cause as Error).message})` : typeName(json)}`, { cause });
+  }
+  return checkScaler(value, classes, op);
+}
+
 export interface ApplyScalerOptions {
   /** 'probabilities' (default): the calibrated softmax / sigmoid outputs; 'logits': the scaled logits. */
   output?: 'probabilities' | 'logits';
@@ -198,7 +257,7 @@ function sigmoidOf(u: number): number {
 /**
  * Applies a fitted scaler (calibrate's `scaler`, or one built from a fit) to logits: the calibrated probabilities,
  * or the scaled logits. This is what the tfjs and ort adapters call on model outputs.
- * @throws {TStarError} E_SHAPE, E_DTYPE, E_TEMPERATURE, E_ARGUMENT (an unknown or malformed scaler), and softmax's codes
+ * @throws {TStarError} E_SHAPE, E_DTYPE, E_TEMPERATURE, E_ARGUMENT (an unknown or malformed scaler: {@link checkScaler}), and softmax's codes
  * @example applyScaler(logits, [n, 10], calibrate(valLogits, [m, 10], valLabels).scaler)
  */
 export function applyScaler(logits: Float32Array, shape: Shape2D, scaler: Scaler, options: ApplyScalerOptions = {}): Float32Array {
@@ -209,10 +268,10 @@ export function applyScaler(logits: Float32Array, shape: Shape2D, scaler: Scaler
   if (output !== 'probabilities' && output !== 'logits') throw new TStarError('E_ARGUMENT', `${op}: output must be 'probabilities' or 'logits', got ${describe(output)}`);
   const out = options.out ?? new Float32Array(rows * cols);
   if (!(out instanceof Float32Array) || out.length !== rows * cols) throw new TStarError('E_SHAPE', `${op}: out must be a Float32Array of ${rows * cols}`);
-  const s = scaler as Scaler;
-  switch (s?.method) {
+  const s = checkScaler(scaler, cols, op);
+  switch (s.method) {
     case 'temperature': {
-      const t = checkTemperature(op, s.temperature);
+      const t = s.temperature;
       if (output === 'probabilities') return softmax(logits, [rows, cols], { temperature: t, out });
       for (let i = 0; i < out.length; i++) out[i] = logits[i] / t;
       return out;
@@ -222,10 +281,7 @@ export function applyScaler(logits: Float32Array, shape: Shape2D, scaler: Scaler
       return output === 'probabilities' ? softmax(out, [rows, cols], { out }) : out;
     }
     case 'sigmoid-temperature': {
-      if (!Array.isArray(s.temperatures) || (s.temperatures.length !== 1 && s.temperatures.length !== cols)) {
-        throw new TStarError('E_ARGUMENT', `${op}: sigmoid-temperature needs 1 or ${cols} temperatures, got ${describe(s.temperatures)}`);
-      }
-      const inv = s.temperatures.map((t) => 1 / checkTemperature(op, t));
+      const inv = s.temperatures.map((t) => 1 / t);
       for (let i = 0; i < out.length; i++) {
         const u = logits[i] * inv[inv.length === 1 ? 0 : i % cols];
         out[i] = output === 'logits' ? u : sigmoidOf(u);
@@ -233,15 +289,12 @@ export function applyScaler(logits: Float32Array, shape: Shape2D, scaler: Scaler
       return out;
     }
     case 'platt': {
-      const a = checkNumber(op, 'scale', s.scale, -1e300, 1e300), b = checkNumber(op, 'bias', s.bias, -1e300, 1e300);
-      if (cols !== 1) throw new TStarError('E_SHAPE', `${op}: a Platt scaler applies to [n, 1] logits, got [${rows}, ${cols}]`);
+      const { scale: a, bias: b } = s;
       for (let i = 0; i < out.length; i++) {
         const u = a * logits[i] + b;
         out[i] = output === 'logits' ? u : sigmoidOf(u);
       }
       return out;
     }
-    default:
-      throw new TStarError('E_ARGUMENT', `${op}: scaler must be { method: 'temperature' | 'sigmoid-temperature' | 'vector' | 'platt', … }, got ${describe(scaler)}`);
   }
 }

@@ -27,7 +27,7 @@ export {
   type VectorScalingFit, type PlattScaling, type PlattObjective, type PlattObjectiveOptions, type PlattObjectiveFn, type FitPlattOptions, type PlattFit,
 } from './scaling.js';
 export {
-  calibrate, applyScaler,
+  calibrate, applyScaler, checkScaler, parseScaler,
   type Scaler, type CalibrationMethod, type CalibrateOptions, type CalibrationSummary, type CalibrationReport, type ApplyScalerOptions,
 } from './calibrate.js';
 export {

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { calibrate, applyScaler, calibrationMetrics, fitTemperature, softmax, seededRandom, type Scaler } from '../src/index.js';
+import fc from 'fast-check';
+import { TStarError } from '../src/index.js';
+import { calibrate, applyScaler, checkScaler, parseScaler, calibrationMetrics, fitTemperature, softmax, seededRandom, type Scaler } from '../src/index.js';
 import * as ref from './reference.js';
 import { mat, labels, rng, expectClose, expectCode, expectScalarClose } from './helpers.js';
 
@@ -135,5 +137,94 @@ describe('applyScaler', () => {
     expectCode(() => applyScaler(x, [6, 3], { method: 'vector', scale: [1], bias: [0] }), 'E_ARGUMENT');
     expectCode(() => applyScaler(x, [6, 3], { method: 'temperature', temperature: 0 }), 'E_TEMPERATURE');
     expectCode(() => applyScaler(x, [6, 3], { method: 'platt', scale: 1, bias: 0 }), 'E_SHAPE');
+  });
+});
+
+describe('checkScaler / parseScaler', () => {
+  it('returns a clean copy of every well-formed scaler, and calibrate()s own scalers pass', () => {
+    const good: [Scaler, number | undefined][] = [
+      [{ method: 'temperature', temperature: 1.5 }, 7],
+      [{ method: 'sigmoid-temperature', temperatures: [2] }, 4],
+      [{ method: 'sigmoid-temperature', temperatures: [1, 2, 3] }, 3],
+      [{ method: 'vector', scale: [1, 2], bias: [0, -1] }, 2],
+      [{ method: 'vector', scale: [1, 2], bias: [0, -1] }, undefined],
+      [{ method: 'platt', scale: -0.5, bias: 3 }, 1],
+    ];
+    for (const [scaler, classes] of good) {
+      const copy = checkScaler(scaler, classes);
+      expect(copy).toEqual(scaler);
+      expect(copy).not.toBe(scaler);
+      expect(parseScaler(JSON.stringify(scaler, null, 2), classes)).toEqual(scaler);
+    }
+    const { x, y } = model(400, 4, 2, 31);
+    for (const method of ['temperature', 'vector'] as const) {
+      const { scaler } = calibrate(x, [400, 4], y, { method });
+      expect(parseScaler(JSON.stringify(scaler), 4)).toEqual(scaler);
+    }
+  });
+
+  it('rejects a malformed scaler with a stable code naming what arrived', () => {
+    const bad: [unknown, number | undefined, string][] = [
+      [null, undefined, 'E_ARGUMENT'],
+      [[1, 2], undefined, 'E_ARGUMENT'],
+      [{ method: 'isotonic' }, undefined, 'E_ARGUMENT'],
+      [{ temperature: 2 }, undefined, 'E_ARGUMENT'],
+      [{ method: 'temperature', temperature: 2, bias: 1 }, undefined, 'E_ARGUMENT'],
+      [{ method: 'temperature', temperature: 'NaN' }, undefined, 'E_TEMPERATURE'],
+      [{ method: 'temperature', temperature: -1 }, undefined, 'E_TEMPERATURE'],
+      [{ method: 'sigmoid-temperature', temperatures: [] }, undefined, 'E_ARGUMENT'],
+      [{ method: 'sigmoid-temperature', temperatures: [1, 2] }, 3, 'E_ARGUMENT'],
+      [{ method: 'sigmoid-temperature', temperatures: [1, Infinity] }, 2, 'E_TEMPERATURE'],
+      [{ method: 'vector', scale: [1, 2], bias: [0] }, undefined, 'E_ARGUMENT'],
+      [{ method: 'vector', scale: [1, 2], bias: [0, 0] }, 3, 'E_ARGUMENT'],
+      [{ method: 'vector', scale: [1, NaN], bias: [0, 0] }, 2, 'E_ARGUMENT'],
+      [{ method: 'vector', scale: [1, 1e39], bias: [0, 0] }, 2, 'E_ARGUMENT'],
+      [{ method: 'vector', scale: [1, 1], bias: [0, '0'] }, 2, 'E_ARGUMENT'],
+      [{ method: 'platt', scale: 1 }, 1, 'E_ARGUMENT'],
+      [{ method: 'platt', scale: 1, bias: 0 }, 2, 'E_SHAPE'],
+      [{ method: 'temperature', temperature: 1 }, 0, 'E_ARGUMENT'],
+    ];
+    for (const [value, classes, code] of bad) expectCode(() => checkScaler(value, classes), code);
+    expect(() => checkScaler({ scaler: { method: 'temperature', temperature: 1 } })).toThrow(/pass its \.scaler/);
+    expectCode(() => parseScaler('{"method": "temperature", "temperature": 1', 3), 'E_ARGUMENT');
+    expectCode(() => parseScaler({ method: 'temperature', temperature: 1 } as unknown as string), 'E_ARGUMENT');
+    // The CLI writes non-finite numbers as strings ("NaN"): they are refused, not read as numbers.
+    expectCode(() => parseScaler('{"method": "platt", "scale": "Infinity", "bias": 0}', 1), 'E_ARGUMENT');
+  });
+});
+
+describe('checkScaler properties', () => {
+  const f32 = fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).map((v) => (Object.is(v, -0) ? 0 : v));
+  const temperature = fc.float({ noNaN: true, noDefaultInfinity: true, min: Math.fround(1e-3), max: 1e3 });
+  const scaler = fc.integer({ min: 1, max: 6 }).chain((classes) => fc.tuple(fc.constant(classes), fc.oneof(
+    temperature.map((t): Scaler => ({ method: 'temperature', temperature: t })),
+    fc.array(temperature, { minLength: classes, maxLength: classes }).chain((ts) => fc.constantFrom<Scaler>({ method: 'sigmoid-temperature', temperatures: ts }, { method: 'sigmoid-temperature', temperatures: ts.slice(0, 1) })),
+    fc.tuple(fc.array(f32, { minLength: classes, maxLength: classes }), fc.array(f32, { minLength: classes, maxLength: classes })).map(([scale, bias]): Scaler => ({ method: 'vector', scale, bias })),
+    fc.tuple(f32, f32).map(([a, b]): Scaler => ({ method: 'platt', scale: a, bias: b })),
+  )));
+  const numberPaths = (s: Scaler): (string | number)[][] => {
+    switch (s.method) {
+      case 'temperature': return [['temperature']];
+      case 'sigmoid-temperature': return s.temperatures.map((_, i) => ['temperatures', i]);
+      case 'vector': return [...s.scale.map((_, i) => ['scale', i]), ...s.bias.map((_, i) => ['bias', i])];
+      case 'platt': return [['scale'], ['bias']];
+    }
+  };
+
+  it('any well-formed scaler survives JSON (as the CLI writes it) unchanged; any one parameter made NaN, ±Infinity, a string or null is refused', () => {
+    fc.assert(fc.property(scaler, fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity, 'NaN', null), ([classes, s], pick, bad) => {
+      const cols = s.method === 'platt' ? 1 : classes;
+      expect(parseScaler(JSON.stringify(s, null, 2), cols)).toEqual(s);
+      const paths = numberPaths(s);
+      const path = paths[pick % paths.length];
+      const broken = JSON.parse(JSON.stringify(s));
+      let at = broken;
+      for (const key of path.slice(0, -1)) at = at[key];
+      at[path[path.length - 1]] = bad;
+      let caught: unknown;
+      try { checkScaler(broken, cols); } catch (e) { caught = e; }
+      expect(caught).toBeInstanceOf(TStarError);
+      expect(['E_ARGUMENT', 'E_TEMPERATURE']).toContain((caught as TStarError).code);
+    }), { numRuns: 300 });
   });
 });

@@ -1,4 +1,4 @@
-import { isInitialized, logSoftmax, resolveTemperature, softmax, TStarError, type FitTemperatureOptions, type ResolvedTemperature, type TemperatureCoefficients } from '@tstar/core';
+import { applyScaler, checkScaler, isInitialized, logSoftmax, parseScaler, resolveTemperature, softmax, TStarError, type FitTemperatureOptions, type ResolvedTemperature, type Scaler, type TemperatureCoefficients } from '@tstar/core';
 import { checkTemperature, describe, typeName } from '@tstar/core/validate';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { modelError } from './errors.js';
@@ -20,9 +20,15 @@ export interface Calibration {
 export interface TemperatureSessionOptions {
   /**
    * A number > 0; `'auto'`: T̂* = α·√M + β from M, the width entering the head's Gemm/MatMul, read off the graph;
-   * `'fit'`: the post-hoc T minimising NLL on `calibration`.
+   * `'fit'`: the post-hoc T minimising NLL on `calibration`. Give this or `scaler`.
    */
-  temperature: number | 'auto' | 'fit';
+  temperature?: number | 'auto' | 'fit';
+  /**
+   * A fitted scaler instead of a temperature: the core's `Scaler` (calibrate()'s `scaler`: temperature, vector,
+   * Platt, sigmoid temperatures) or the text of the `scaler.json` that `tstar calibrate` writes. Post mode applies
+   * it with the core's applyScaler; graph mode inserts its ONNX ops (Div / Mul + Add, then Softmax or Sigmoid).
+   */
+  scaler?: Scaler | string;
   /** The onnxruntime module you use (onnxruntime-web, onnxruntime-web/webgpu or onnxruntime-node). */
   runtime: OrtRuntime;
   /** `'post'` (default): the session returns logits and @tstar/core's wasm applies softmax(z / T) in the host. `'graph'`: the model is rewritten so Div(T) → Softmax run inside the session (on its execution provider). */
@@ -48,9 +54,9 @@ export interface TemperatureSessionOptions {
 
 /** What {@link TemperatureSession.run} returns: the model's own outputs, plus `probabilities` and the extras asked for. */
 export type TemperatureResult = Record<string, Tensor> & {
-  /** softmax(logits / T), float32, shaped like the logits. */
+  /** softmax(logits / T) — or the scaler's calibrated softmax / sigmoid outputs —, float32, shaped like the logits. */
   probabilities: Tensor;
-  /** log softmax(logits / T), with `logProbabilities: true`. */
+  /** log softmax of the scaled logits, with `logProbabilities: true` (softmax scalers only). */
   logProbabilities?: Tensor;
   /** The features, with `featuresOutput`. */
   features?: Tensor;
@@ -72,7 +78,14 @@ function checkOptions(options: TemperatureSessionOptions): void {
   const mode = options.mode ?? 'post';
   if (mode !== 'post' && mode !== 'graph') throw new TStarError('E_ARGUMENT', `${CREATE}: mode must be 'post' or 'graph', got ${describe(mode)}`);
   const t = options.temperature;
-  if (t !== 'auto' && t !== 'fit') checkTemperature(CREATE, t);
+  if ((t === undefined) === (options.scaler === undefined)) {
+    throw new TStarError('E_ARGUMENT', `${CREATE}: give either options.temperature or options.scaler (got ${t === undefined ? 'neither' : 'both'})`);
+  }
+  if (t !== undefined && t !== 'auto' && t !== 'fit') checkTemperature(CREATE, t);
+  if (options.scaler !== undefined) {
+    const unused = (['calibration', 'fit', 'csg', 'coefficients'] as const).filter((k) => options[k] !== undefined);
+    if (unused.length) throw new TStarError('E_ARGUMENT', `${CREATE}: ${unused.join(', ')} choose a temperature; with a fitted scaler they have no use`);
+  }
   if (t === 'fit' && !options.calibration) throw new TStarError('E_ARGUMENT', `${CREATE}: temperature 'fit' needs options.calibration { feeds, labels }`);
   if ((mode === 'post' || t === 'fit') && !isInitialized()) {
     throw new TStarError('E_INIT', `${CREATE}: @tstar/core is not initialised; await init() from @tstar/core first (post mode and 'fit' run its wasm)`);
@@ -119,15 +132,18 @@ async function runSession(op: string, session: InferenceSession, feeds: Feeds, r
 /**
  * An onnxruntime `InferenceSession` whose `run` also returns `probabilities = softmax(logits / T)` — in the host
  * through @tstar/core's wasm (`mode: 'post'`), or inside the session after rewriting the graph (`mode: 'graph'`:
- * Div(T) → Softmax run on the session's execution provider, WebGPU included).
+ * Div(T) → Softmax run on the session's execution provider, WebGPU included). With `scaler` instead of
+ * `temperature`, `probabilities` are that fitted scaler's outputs (vector scaling, Platt, sigmoid temperatures).
  */
 export class TemperatureSession {
   /** The onnxruntime session (of the rewritten model, when tstar rewrote it). */
   readonly session: InferenceSession;
-  /** The temperature in force. */
-  readonly temperature: number;
-  /** How it was chosen, with T̂*'s parts (`'auto'`) or the fit's report (`'fit'`). */
-  readonly resolution: ResolvedTemperature;
+  /** The temperature in force: the one resolved, or a temperature scaler's; undefined for other scalers. */
+  readonly temperature: number | undefined;
+  /** The scaler in force (a temperature session's is `{ method: 'temperature', temperature }`), checked. */
+  readonly scaler: Scaler;
+  /** How the temperature was chosen, with T̂*'s parts (`'auto'`) or the fit's report (`'fit'`); undefined with `scaler`. */
+  readonly resolution: ResolvedTemperature | undefined;
   readonly mode: 'post' | 'graph';
   /** M, the feature width entering the head's Gemm/MatMul, when the graph shows it. */
   readonly featureDim: number | undefined;
@@ -142,12 +158,13 @@ export class TemperatureSession {
   readonly #logProbabilities: boolean;
 
   private constructor(fields: {
-    session: InferenceSession; resolution: ResolvedTemperature; mode: 'post' | 'graph'; head: ClassifierHead; numClasses: number | undefined;
+    session: InferenceSession; resolution: ResolvedTemperature | undefined; scaler: Scaler; mode: 'post' | 'graph'; head: ClassifierHead; numClasses: number | undefined;
     outputNames: string[]; runtime: OrtRuntime; plan: Plan; logProbabilities: boolean;
   }) {
     this.session = fields.session;
     this.resolution = fields.resolution;
-    this.temperature = fields.resolution.temperature;
+    this.scaler = fields.scaler;
+    this.temperature = fields.scaler.method === 'temperature' ? fields.scaler.temperature : undefined;
     this.mode = fields.mode;
     this.head = fields.head;
     this.featureDim = fields.head.featureDim;
@@ -162,7 +179,8 @@ export class TemperatureSession {
    * Reads the model, resolves the temperature and creates the session. The caller's bytes are never modified:
    * rewrites work on a decoded copy.
    * @throws {TStarError} E_ARGUMENT (bad options, unreadable path, `logitsOutput` names no tensor), E_TEMPERATURE
-   * (T ≤ 0 or not finite), E_MODEL (corrupt/truncated bytes, no recognisable head for 'auto', logits not float,
+   * (T ≤ 0 or not finite), E_ARGUMENT / E_SHAPE (a malformed scaler, one for another class count, a sigmoid scaler
+   * on a graph that already applies a softmax, `logProbabilities` with a sigmoid scaler), E_MODEL (corrupt/truncated bytes, no recognisable head for 'auto', logits not float,
    * onnxruntime refuses the model), E_INIT (post mode or 'fit' before @tstar/core's init), E_SHAPE / E_LABEL
    * (calibration), and the core's errors from the fit
    * @example
@@ -176,6 +194,13 @@ export class TemperatureSession {
     const bytes = await loadModelBytes(CREATE, model);
     const original = readModel(bytes);
     const head = findHead(original, { logitsOutput: options.logitsOutput });
+    const given = options.scaler === undefined ? undefined
+      : typeof options.scaler === 'string' ? parseScaler(options.scaler, head.numClasses) : checkScaler(options.scaler, head.numClasses, CREATE);
+    const sigmoidScaler = given?.method === 'platt' || given?.method === 'sigmoid-temperature';
+    if (sigmoidScaler && head.softmax) {
+      throw new TStarError('E_ARGUMENT', `${CREATE}: a '${given!.method}' scaler ends in a sigmoid, but the logits '${head.logits}' feed ${head.softmax.op} '${head.softmax.node.name ?? ''}' (a softmax classifier)`);
+    }
+    if (sigmoidScaler && options.logProbabilities) throw new TStarError('E_ARGUMENT', `${CREATE}: logProbabilities are log-softmax outputs; a '${given!.method}' scaler ends in a sigmoid`);
     const outputNames = (original.graph!.output ?? []).map((o) => o.name ?? '');
     if (options.temperature === 'auto' && head.featureDim === undefined) {
       throw modelError(`${CREATE}: temperature 'auto' needs M, the width entering a Gemm/MatMul with a constant 2-D weight that makes the logits '${head.logits}'; none found`);
@@ -193,26 +218,31 @@ export class TemperatureSession {
 
     let session: InferenceSession | undefined;
     let plan: Plan | undefined;
-    let resolution: ResolvedTemperature;
+    let resolution: ResolvedTemperature | undefined;
+    let scaler: Scaler;
     let numClasses = head.numClasses;
     try {
       if (mode === 'post' || options.temperature === 'fit') {
         plan = postPlan();
         session = await createSession(runtime, plan.bytes, options.sessionOptions);
       }
-      if (options.temperature === 'fit') {
+      if (given) {
+        scaler = given;
+      } else if (options.temperature === 'fit') {
         const { logits, shape } = await calibrationLogits(session!, head.logits, options.calibration!);
         numClasses = shape[1];
         resolution = resolveTemperature('fit', { logits, shape, labels: labelsOf(options.calibration!.labels, shape[0]), fit: options.fit });
+        scaler = { method: 'temperature', temperature: resolution.temperature };
       } else {
-        resolution = resolveTemperature(options.temperature, { featureDim: head.featureDim, numClasses, csg: options.csg, coefficients: options.coefficients });
+        resolution = resolveTemperature(options.temperature!, { featureDim: head.featureDim, numClasses, csg: options.csg, coefficients: options.coefficients });
+        scaler = { method: 'temperature', temperature: resolution.temperature };
       }
       if (mode === 'graph') {
         await session?.release();
         session = undefined;
         const edited = readModel(bytes);
         const made = insertTemperature(edited, {
-          temperature: resolution.temperature, logitsOutput: head.logits, featuresOutput: options.featuresOutput,
+          ...(given ? { scaler } : { temperature: resolution!.temperature }), logitsOutput: head.logits, featuresOutput: options.featuresOutput,
           logProbabilities: options.logProbabilities, batchNorm: options.batchNorm,
         });
         plan = { bytes: writeModel(edited), probabilities: made.probabilities, logProbabilities: made.logProbabilities, features: made.features };
@@ -222,7 +252,7 @@ export class TemperatureSession {
       await session?.release().catch(() => undefined);
       throw error;
     }
-    return new TemperatureSession({ session: session!, resolution, mode, head, numClasses, outputNames, runtime, plan: plan!, logProbabilities: options.logProbabilities === true });
+    return new TemperatureSession({ session: session!, resolution, scaler: scaler!, mode, head, numClasses, outputNames, runtime, plan: plan!, logProbabilities: options.logProbabilities === true });
   }
 
   /** The session's input names. */
@@ -245,8 +275,13 @@ export class TemperatureSession {
     if (this.mode === 'post') {
       const logits = await logitsMatrix(RUN, this.head.logits, outputs[this.head.logits] as Tensor | undefined);
       const shape = [logits.rows, logits.cols] as const;
-      result.probabilities = new this.#runtime.Tensor('float32', softmax(logits.data, shape, { temperature: this.temperature }), logits.dims);
-      if (this.#logProbabilities) result.logProbabilities = new this.#runtime.Tensor('float32', logSoftmax(logits.data, shape, { temperature: this.temperature }), logits.dims);
+      const t = this.temperature;
+      // A temperature rides as the kernels' own option (no rounding of z / T to float32); other scalers go through applyScaler.
+      result.probabilities = new this.#runtime.Tensor('float32', t !== undefined ? softmax(logits.data, shape, { temperature: t }) : applyScaler(logits.data, shape, this.scaler), logits.dims);
+      if (this.#logProbabilities) {
+        const lp = t !== undefined ? logSoftmax(logits.data, shape, { temperature: t }) : logSoftmax(applyScaler(logits.data, shape, this.scaler, { output: 'logits' }), shape);
+        result.logProbabilities = new this.#runtime.Tensor('float32', lp, logits.dims);
+      }
     } else {
       const probabilities = outputs[this.#plan.probabilities!] as Tensor | undefined;
       if (!probabilities) throw modelError(`${RUN}: the session returned no '${this.#plan.probabilities}'`);
@@ -254,6 +289,9 @@ export class TemperatureSession {
       if (this.head.opset < 13 && this.head.logitsRank === undefined && probabilities.dims.length !== 2) {
         throw modelError(`${RUN}: the logits '${this.head.logits}' are ${probabilities.dims.length}-D; at opset ${this.head.opset} graph mode needs 2-D logits or their rank declared in the model (use mode 'post')`);
       }
+      // The graph broadcasts what it is given (a Platt scale and bias over any width): check the width here.
+      checkDims(RUN, 'the probabilities', probabilities.dims);
+      checkScaler(this.scaler, probabilities.dims[probabilities.dims.length - 1], RUN);
       result.probabilities = probabilities;
       if (this.#plan.logProbabilities !== undefined) result.logProbabilities = outputs[this.#plan.logProbabilities] as Tensor;
     }

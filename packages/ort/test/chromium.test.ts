@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { applyScaler } from '@tstar/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageAnswer, PageCase } from './browser/page.js';
 import { serve } from './browser/server.js';
@@ -113,6 +114,14 @@ describe.skipIf(!present && !process.env.CI)('@tstar/ort in headless Chromium on
     expect(maxAbs(answer.logProbabilities!, ref.logSoftmax(z, n, c, t))).toBeLessThan(1e-5);
     // Chromium has relaxed SIMD, so a bare init() fetches that build.
     expect(requests).toContain('/core/dist/tstar-relaxed.wasm');
+  });
+
+  it('graph mode with a vector scaler: Mul → Add → Softmax on the webgpu EP, within 1e-5 of the core applyScaler', async () => {
+    const scaler = { method: 'vector' as const, scale: Array.from({ length: c }, (_, j) => 0.5 + j / 8), bias: Array.from({ length: c }, (_, j) => (j % 3) - 1) };
+    const answer = await run({ model: '/fixtures/linear.onnx', mode: 'graph', scaler, input: Array.from(x), dims: [n, m], inputName: 'x', verbose: true });
+    expectWebGpu(answer, ['Softmax']);
+    expect(answer.location).toBe('gpu-buffer');
+    expect(maxAbs(answer.values, applyScaler(Float32Array.from(linear.logits64(x, n)), [n, c], scaler))).toBeLessThan(1e-5);
   });
 
   it("a graph ending in Softmax (opset 12) with 'auto' (M = 32 read off the graph): the Div lands before it, on WebGPU", async () => {

@@ -82,7 +82,7 @@ describe.each(RUNTIMES)('TemperatureSession on $name', ({ ort }) => {
       const { session, result } = runs[mode];
       expect(session.featureDim).toBe(256);
       expect(session.resolution.source).toBe('auto');
-      expect(Math.abs(session.temperature - autoT(256))).toBeLessThan(1e-12);
+      expect(Math.abs(session.temperature! - autoT(256))).toBeLessThan(1e-12);
       expect(maxAbs(data(result.probabilities), ref.softmax(model.logits64(x, n), n, c, autoT(256))), mode).toBeLessThan(1e-5);
     }
   });
@@ -108,8 +108,8 @@ describe.each(RUNTIMES)('TemperatureSession on $name', ({ ort }) => {
       expect(session.resolution.source).toBe('fit');
       expect(session.numClasses).toBe(c);
       const result = await session.run(feeds(x.subarray(0, 4 * m), [4, m]));
-      expect(maxAbs(data(result.probabilities), ref.softmax(z.subarray(0, 4 * c), 4, c, session.temperature))).toBeLessThan(1e-5);
-      temps.push(session.temperature);
+      expect(maxAbs(data(result.probabilities), ref.softmax(z.subarray(0, 4 * c), 4, c, session.temperature!))).toBeLessThan(1e-5);
+      temps.push(session.temperature!);
       await session.release();
     }
     // int64 labels (numpy's default) give the same fit.
@@ -179,7 +179,7 @@ describe.each(RUNTIMES)('TemperatureSession on $name', ({ ort }) => {
       expect(session.featureDim).toBe(200);
       expect(session.numClasses).toBe(2);
       expect(session.head.logits).toBe('p2o.Add.87');
-      expect(Math.abs(session.temperature - t)).toBeLessThan(1e-12);
+      expect(Math.abs(session.temperature! - t)).toBeLessThan(1e-12);
       expect(maxAbs(data(result.probabilities), ref.softmax(z, n, 2, t)), mode).toBeLessThan(1e-5);
     }
     expect(runs.graph.result['softmax_0.tmp_0']).toBe(runs.graph.result.probabilities);

@@ -1,5 +1,6 @@
 // The classification head of a LayersModel, read from its Keras-format JSON, and the rewrites of that JSON
 // this package makes: BatchNorm before the last Dense, the softmax split off the Dense into TemperatureSoftmax.
+import type { Scaler } from '@tstar/core';
 import { modelError } from './tensors.js';
 
 type Inbound = [string, number, number, Record<string, unknown>];
@@ -57,7 +58,7 @@ function parentOf(layer: LayerJson): string | undefined {
 
 /** Whether a tail layer only normalises the Dense output (and so can be replaced by TemperatureSoftmax). */
 function isSoftmaxLike(layer: LayerJson): boolean {
-  if (layer.class_name === 'TemperatureSoftmax') return true;
+  if (layer.class_name === 'TemperatureSoftmax' || layer.class_name === 'ScalerOutput') return true;
   if (layer.class_name === 'Softmax') return (layer.config.axis ?? -1) === -1;
   if (layer.class_name === 'Activation') return SOFTMAXES.has(String(layer.config.activation));
   return false;
@@ -68,7 +69,7 @@ function isSoftmaxLike(layer: LayerJson): boolean {
  * (a model with several outputs, a head ending in another layer, a Dense with a non-softmax activation) is
  * E_MODEL, named in the message.
  */
-export function findHead(op: string, topology: TopologyJson): Head {
+export function findHead(op: string, topology: TopologyJson, options: { sigmoid?: boolean } = {}): Head {
   const layers = layersOf(topology);
   const sequential = topology.class_name === 'Sequential' || Array.isArray(topology.config);
   const byName = new Map(layers.map((l) => [nameOf(l), l]));
@@ -89,8 +90,9 @@ export function findHead(op: string, topology: TopologyJson): Head {
   }
   if (!current) throw modelError(`${op}: no final Dense layer in model '${String((topology.config as { name?: string }).name ?? '')}'`);
   const activation = String(current.config.activation ?? 'linear');
-  if (!SOFTMAXES.has(activation)) {
-    throw modelError(`${op}: the last Dense '${nameOf(current)}' has activation '${activation}'; expected 'softmax' or 'linear' (a softmax classifier)`);
+  if (!SOFTMAXES.has(activation) && !(options.sigmoid && activation === 'sigmoid')) {
+    const expected = options.sigmoid ? "'softmax', 'sigmoid' or 'linear'" : "'softmax' or 'linear' (a softmax classifier)";
+    throw modelError(`${op}: the last Dense '${nameOf(current)}' has activation '${activation}'; expected ${expected}`);
   }
   if (!sequential && (current.inbound_nodes ?? []).length !== 1) {
     throw modelError(`${op}: the last Dense '${nameOf(current)}' is shared by ${(current.inbound_nodes ?? []).length} call sites; expected one`);
@@ -118,8 +120,8 @@ function uniqueName(taken: Set<string>, base: string): string {
 export interface HeadRewrite {
   /** Insert BatchNormalization right before the Dense. */
   batchNorm?: { epsilon: number; momentum: number };
-  /** 'logits': the Dense's output; a number: TemperatureSoftmax at that T. */
-  output: 'logits' | number;
+  /** 'logits': the Dense's output; a number: TemperatureSoftmax at that T; a scaler: ScalerOutput applying it. */
+  output: 'logits' | number | { scaler: Scaler };
 }
 
 /**
@@ -161,8 +163,11 @@ export function rewriteHead(topology: TopologyJson, head: Head, rewrite: HeadRew
     kept.splice(at, 0, bn);
   }
   if (rewrite.output !== 'logits') {
-    tsName = uniqueName(taken, `${head.dense}_temperature_softmax`);
-    const ts: LayerJson = { class_name: 'TemperatureSoftmax', config: { name: tsName, temperature: rewrite.output, learnable: false, trainable: true } };
+    const scaler = typeof rewrite.output === 'number' ? undefined : rewrite.output.scaler;
+    tsName = uniqueName(taken, `${head.dense}_${scaler ? 'scaler_output' : 'temperature_softmax'}`);
+    const ts: LayerJson = scaler
+      ? { class_name: 'ScalerOutput', config: { name: tsName, scaler: structuredClone(scaler), trainable: false } }
+      : { class_name: 'TemperatureSoftmax', config: { name: tsName, temperature: rewrite.output, learnable: false, trainable: true } };
     if (!head.sequential) {
       ts.name = tsName;
       ts.inbound_nodes = link(head.dense);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { calibrationMetrics, cumulativeSpectralGradient, fitTemperature, resolveTemperature, TStarError, type CalibrationMetrics, type CsgOptions, type CsgResult, type FitTemperatureOptions, type OptimalTemperature, type TemperatureCoefficients, type TemperatureFit, type TStarWarning } from '@tstar/core';
+import { calibrationMetrics, cumulativeSpectralGradient, fitTemperature, resolveTemperature, TStarError, type CalibrationMetrics, type CsgOptions, type CsgResult, type FitTemperatureOptions, type OptimalTemperature, type Scaler, type TemperatureCoefficients, type TemperatureFit, type TStarWarning } from '@tstar/core';
 import { findHead, rewriteHead, type Head, type HeadRewrite, type TopologyJson } from './head.js';
 import { TemperatureSoftmax } from './temperature-softmax.js';
+import { isSigmoidScaler, scalerOf, type ScalerInput } from './scaler.js';
 import { checkModel, checkTensor, toLabels } from './tensors.js';
 
 function topologyOf(model: tf.LayersModel): TopologyJson {
@@ -61,14 +62,14 @@ export async function insertBatchNorm(model: tf.LayersModel, options: InsertBatc
 
 /**
  * A copy of `model` (same weights, bit for bit) whose output is the last Dense's pre-activation output: the
- * logits. Independent of `model`: dispose each.
+ * logits (of a softmax, or of a sigmoid Dense). Independent of `model`: dispose each.
  * @throws {TStarError} E_MODEL (as {@link insertBatchNorm})
  * @example const logits = await logitsModel(model); logits.predict(x)
  */
 export async function logitsModel(model: tf.LayersModel): Promise<tf.LayersModel> {
   const op = 'logitsModel';
   checkModel(op, model);
-  const head = findHead(op, topologyOf(model));
+  const head = findHead(op, topologyOf(model), { sigmoid: true });
   return (await rebuild(model, head, { output: 'logits' })).model;
 }
 
@@ -173,6 +174,8 @@ export interface CalibratedModel {
   model: tf.LayersModel;
   /** The fitted T. */
   temperature: number;
+  /** The same as a core `Scaler` (`{ method: 'temperature', temperature }`): JSON to save, or to pass to {@link withScaler}. */
+  scaler: Scaler;
   /** The temperature the input model applied (1 for a plain softmax or a logits model). */
   previousTemperature: number;
   fit: TemperatureFit;
@@ -211,9 +214,35 @@ export async function calibrateModel(model: tf.LayersModel, x: tf.Tensor | tf.Te
     const before = calibrationMetrics(data, shape, y, { temperature: previousTemperature, binCount: options.binCount });
     const after = calibrationMetrics(data, shape, y, { temperature: fit.temperature, binCount: options.binCount });
     (built.model.getLayer(built.softmax as string) as TemperatureSoftmax).temperature = fit.temperature;
-    return { model: built.model, temperature: fit.temperature, previousTemperature, fit, before, after };
+    return { model: built.model, temperature: fit.temperature, scaler: { method: 'temperature', temperature: fit.temperature }, previousTemperature, fit, before, after };
   } catch (error) {
     built.model.dispose();
     throw error;
   }
+}
+
+/**
+ * A copy of `model` (same weights, bit for bit) ending in the fitted scaler: its last Dense now outputs logits
+ * and a {@link ScalerOutput} layer turns them into calibrated probabilities — temperature and vector scalers
+ * through a softmax, Platt and sigmoid temperatures through a sigmoid. `scaler` is calibrate()'s `scaler` or the
+ * text of the `scaler.json` that `tstar calibrate` writes; it is checked against the Dense's units. A softmax
+ * already in the head (a Dense activation, a Softmax, TemperatureSoftmax or ScalerOutput after it) is replaced;
+ * a Dense with a sigmoid activation takes only Platt / sigmoid-temperature scalers, a softmax one only
+ * temperature / vector. Independent of `model`: dispose each.
+ * @throws {TStarError} E_MODEL (as {@link insertBatchNorm}; a sigmoid Dense is accepted), E_ARGUMENT /
+ * E_TEMPERATURE / E_SHAPE (a malformed scaler, one for another class count, or a sigmoid scaler on a softmax
+ * head and the reverse)
+ * @example const served = await withScaler(model, calibrate(logits, [n, 5], labels, { method: 'vector' }).scaler);
+ */
+export async function withScaler(model: tf.LayersModel, scaler: ScalerInput): Promise<tf.LayersModel> {
+  const op = 'withScaler';
+  checkModel(op, model);
+  const head = findHead(op, topologyOf(model), { sigmoid: true });
+  const s = scalerOf(op, scaler, head.units);
+  const sigmoidHead = head.activation === 'sigmoid';
+  const softmaxHead = head.probabilities && !sigmoidHead;
+  if (isSigmoidScaler(s) ? softmaxHead : sigmoidHead) {
+    throw new TStarError('E_ARGUMENT', `${op}: a '${s.method}' scaler ends in a ${isSigmoidScaler(s) ? 'sigmoid' : 'softmax'}, but the model's head '${head.dense}' is a ${sigmoidHead ? 'sigmoid' : 'softmax'} classifier`);
+  }
+  return (await rebuild(model, head, { output: { scaler: s } })).model;
 }

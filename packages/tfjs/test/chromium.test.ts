@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crossEntropy, softmax } from '@tstar/core';
+import { applyScaler, crossEntropy, softmax, type Scaler } from '@tstar/core';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from './browser/server.js';
@@ -26,12 +26,18 @@ type Api = {
   setup(backend: string): Promise<{ backend: string }>;
   layer(spec: object): Promise<Measured>;
   loss(spec: object): Promise<Measured>;
+  scaled(spec: object): Promise<Measured>;
   errors(): Promise<Array<{ code?: string; message: string; leaked: number }>>;
 };
 
 const LAYER_CASES = [
   { shape: [8, 10] as [number, number], temperature: 3.7, seed: 1 },
   { shape: [33, 129] as [number, number], temperature: 0.6, seed: 2 },
+];
+const SCALERS: [Scaler, number][] = [
+  [{ method: 'vector', scale: [0.5, 1.5, 2, 0.75, 1, 1.25], bias: [0.2, -0.3, 0, 1, -1, 0.5] }, 6],
+  [{ method: 'sigmoid-temperature', temperatures: [0.5, 1, 2, 3, 4, 5] }, 6],
+  [{ method: 'platt', scale: 0.8, bias: -0.3 }, 1],
 ];
 const LOSS = { shape: [16, 12] as [number, number], temperature: 4.2, labelSmoothing: 0.1 };
 
@@ -104,6 +110,17 @@ describe.skipIf(!present && !inCi)('@tstar/tfjs in headless Chromium', () => {
       expectClose(mean.grad as Float32Array, ref.crossEntropyGrad(x, rows, cols, y, { temperature: LOSS.temperature, labelSmoothing: LOSS.labelSmoothing }).grad, 2e-6, 1e-3);
     });
 
+    it('scaledProbabilities (vector, per-label sigmoid, Platt) agrees with the core applyScaler within 1e-4, no GPU→CPU read', async () => {
+      for (const [scaler, cols] of SCALERS) {
+        const x = mat(9, cols, 31, -6, 6);
+        const r = await call(page, 'scaled', { x: Array.from(x), shape: [9, cols], scaler });
+        expect(r.downloads).toBe(0);
+        expect(r.leaked).toBe(0);
+        expectClose(r.values[0], applyScaler(x, [9, cols], scaler), 1e-4, 1e-4);
+        expectClose(r.values[1], applyScaler(x, [9, cols], scaler, { output: 'logits' }), 1e-4, 1e-4);
+      }
+    });
+
     it('throws TStarError for bad input and leaks nothing', async () => {
       const out = await call(page, 'errors');
       expect(out.map((e) => e.code)).toEqual(['E_TEMPERATURE', 'E_SHAPE', 'E_DTYPE']);
@@ -131,6 +148,13 @@ describe.skipIf(!present && !inCi)('@tstar/tfjs in headless Chromium', () => {
       expect(b.values[0]).toEqual(Array.from(crossEntropy(lx, LOSS.shape, ly, { temperature: LOSS.temperature, labelSmoothing: LOSS.labelSmoothing, reduction: 'none' }).loss));
       const mean = crossEntropy(lx, LOSS.shape, ly, { temperature: LOSS.temperature, labelSmoothing: LOSS.labelSmoothing, grad: true });
       expectClose(b.values[2], mean.grad as Float32Array, 1e-6, 1e-3);
+      for (const [scaler, cols] of SCALERS) {
+        const sx = mat(9, cols, 31, -6, 6);
+        const s = await call(page, 'scaled', { x: Array.from(sx), shape: [9, cols], scaler });
+        expect(s.leaked).toBe(0);
+        // The page's core wrote these into tfjs' wasm heap: the same numbers as this process's core.
+        expect(s.values[0]).toEqual(Array.from(applyScaler(sx, [9, cols], scaler)));
+      }
       expect(requests).toContain('/core/tstar.wasm');
       expect(requests.some((p) => p.startsWith('/tfjs-wasm/'))).toBe(true);
     });

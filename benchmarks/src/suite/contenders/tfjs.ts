@@ -30,7 +30,20 @@ function read(t: Tensor): Float32Array {
   return data;
 }
 
+/**
+ * tfjs cpu and webgl (software GL here) sit out cases above this many elements: there one call takes
+ * 2–30 s (cpu: a scalar JS loop per element and kernel), the trend is plain from the smaller shapes, and
+ * the full run must fit its window.
+ */
+export const TFJS_CPU_MAX_ELEMENTS = 2_100_000;
+
 export function tfjsContender(tf: Tf, backend: TfBackend): Contender {
+  const all = tfjsOps(tf, backend);
+  if (backend === 'wasm') return all;
+  return { ...all, prepare: (c) => (c.spec.rows * c.spec.cols > TFJS_CPU_MAX_ELEMENTS ? undefined : all.prepare(c)) };
+}
+
+function tfjsOps(tf: Tf, backend: TfBackend): Contender {
   return contender(`tfjs ${backend}`, 'tfjs', {
     softmax: ({ input: { x, rows, cols, temperature } }) =>
       onBackend(tf, backend, () => read(tf.tidy(() => tf.softmax(tf.div(tf.tensor2d(x, [rows, cols]), temperature))))),

@@ -77,3 +77,18 @@ export function tstarContenders(core: typeof Core, variants: TstarVariant[] = TS
     });
   });
 }
+
+/**
+ * `tstar resident`: softmax on wasm-resident workspace arrays (input copied in once, untimed; output left in
+ * wasm memory), so a call is validation and the kernel — the row the README's resident targets read.
+ */
+export function tstarResidentContender(core: typeof Core): Contender {
+  return contender('tstar resident', 'tstar', {
+    softmax: ({ input: { x, rows, cols, temperature } }) => {
+      const ws = core.createWorkspace();
+      const xs = ws.float32(x.length), ys = ws.float32(x.length);
+      xs.view.set(x);
+      return { run: () => core.softmax(xs, [rows, cols], { temperature, out: ys }), dispose: () => ws.release() };
+    },
+  });
+}

@@ -1,4 +1,4 @@
-import { TStarError } from '@tstar/core';
+import { checkScaler, TStarError, type Scaler } from '@tstar/core';
 import { checkTemperature, describe, typeName } from '@tstar/core/validate';
 import { modelError } from '../errors.js';
 import { addInitializer, addOutput, constantTensor, graphOf, hasTensor, insertNodes, setDeclaredType, tensorType, uniqueName } from './edit.js';
@@ -20,8 +20,14 @@ export interface BatchNormStatistics {
 
 /** Options of {@link insertTemperature}. */
 export interface InsertTemperatureOptions {
-  /** T > 0: the graph computes softmax(logits / T). */
-  temperature: number;
+  /** T > 0: the graph computes softmax(logits / T). Give this or `scaler`. */
+  temperature?: number;
+  /**
+   * A fitted scaler (the core's `Scaler`, calibrate()'s `scaler`) instead of a temperature: temperature → Div(T),
+   * vector → Mul(scale) → Add(bias), then Softmax; Platt → Mul(scale) → Add(bias), sigmoid temperatures →
+   * Div(T or one T per class), then Sigmoid.
+   */
+  scaler?: Scaler;
   /** The head, when already found; otherwise {@link findHead} runs with `logitsOutput`. */
   head?: ClassifierHead;
   /** The tensor holding the logits (see {@link findHead}). */
@@ -38,7 +44,7 @@ export interface InsertTemperatureOptions {
 
 /** Names of the graph outputs {@link insertTemperature} leaves in the model. */
 export interface TemperatureOutputs {
-  /** softmax(logits / T) (absent with `exposeOnly`). */
+  /** softmax(logits / T), or the scaler's softmax / sigmoid (absent with `exposeOnly`). */
   probabilities?: string;
   /** log softmax(logits / T), when asked for. */
   logProbabilities?: string;
@@ -95,17 +101,35 @@ function insertBatchNorm(model: OnnxModel, head: ClassifierHead, stats: BatchNor
  * Softmax flattens at `axis`, axis = rank − 1). A Softmax/LogSoftmax already reading the logits gets the Div
  * inserted before it instead of a second one. Optionally a LogSoftmax output, a features output and a
  * BatchNormalization before the head. With `exposeOnly`, it only makes the logits (and features) outputs.
+ * With `scaler` instead of `temperature`, the fitted scaler's ops replace the Div (see the option) and a Platt or
+ * sigmoid-temperature scaler ends in Sigmoid — refused on logits that already feed a Softmax/LogSoftmax.
+ * Every check runs before the first edit: a refused call leaves the model as it was.
  * @throws {TStarError} E_TEMPERATURE (T not finite and > 0), E_MODEL (no head, logits not float or of unknown
- * type, opset < 7), E_ARGUMENT / E_SHAPE / E_DTYPE / E_NONFINITE (bad `batchNorm` statistics or names)
+ * type, opset < 7), E_ARGUMENT (neither or both of temperature and scaler; a malformed scaler, one for another
+ * class count, a sigmoid scaler on a softmax head or with logProbabilities), E_SHAPE (Platt on several classes),
+ * E_ARGUMENT / E_SHAPE / E_DTYPE / E_NONFINITE (bad `batchNorm` statistics or names)
  * @example
  * const model = readModel(bytes);
  * const { probabilities } = insertTemperature(model, { temperature: 2.5 });
  * const session = await ort.InferenceSession.create(writeModel(model));
  */
 export function insertTemperature(model: OnnxModel, options: InsertTemperatureOptions): TemperatureOutputs {
-  // The core's rule (finite, > 0, 1/T within float32) so the float32 initializer divides by what was asked.
-  const t = options.exposeOnly ? 1 : checkTemperature(OP, options.temperature);
+  if (!options || typeof options !== 'object') throw new TStarError('E_ARGUMENT', `${OP}: expected options { temperature } or { scaler }, got ${typeName(options)}`);
+  if (!options.exposeOnly && (options.temperature === undefined) === (options.scaler === undefined)) {
+    throw new TStarError('E_ARGUMENT', `${OP}: give either temperature or scaler (got ${options.scaler === undefined ? 'neither' : 'both'})`);
+  }
+  // The core's rules (T finite, > 0, 1/T within float32; scaler parameters finite in float32) so the float32
+  // initializers hold what was asked.
+  const scaler: Scaler | undefined = options.exposeOnly ? undefined
+    : options.scaler !== undefined ? checkScaler(options.scaler, undefined, OP)
+      : { method: 'temperature', temperature: checkTemperature(OP, options.temperature) };
   const head = options.head ?? findHead(model, { logitsOutput: options.logitsOutput });
+  if (scaler && head.numClasses !== undefined) checkScaler(scaler, head.numClasses, OP);
+  const sigmoid = scaler?.method === 'platt' || scaler?.method === 'sigmoid-temperature';
+  if (sigmoid && head.softmax) {
+    throw new TStarError('E_ARGUMENT', `${OP}: a '${scaler!.method}' scaler ends in a sigmoid, but the logits '${head.logits}' feed ${head.softmax.op} '${head.softmax.node.name ?? ''}' (a softmax classifier)`);
+  }
+  if (sigmoid && options.logProbabilities) throw new TStarError('E_ARGUMENT', `${OP}: logProbabilities are log-softmax outputs; a '${scaler!.method}' scaler ends in a sigmoid`);
   const g = graphOf(OP, model);
   let features: string | undefined;
   if (options.featuresOutput !== undefined && options.featuresOutput !== false) {
@@ -132,10 +156,28 @@ export function insertTemperature(model: OnnxModel, options: InsertTemperatureOp
     scaledInput = uniqueName(model, 'tstar/logits_float32');
     nodes.push({ op: 'Cast', name: uniqueName(model, 'tstar/cast'), inputs: [head.logits], outputs: [scaledInput], attributes: { to: DATA_TYPES.float32 } });
   }
-  const temperature = uniqueName(model, 'tstar/temperature');
-  addInitializer(model, { name: temperature, type: 'float32', dims: [], data: [t] });
   const scaled = uniqueName(model, 'tstar/scaled_logits');
-  nodes.push({ op: 'Div', name: uniqueName(model, 'tstar/divide_by_temperature'), inputs: [scaledInput, temperature], outputs: [scaled] });
+  const constant = (base: string, data: readonly number[], perClass: boolean): string => {
+    const name = uniqueName(model, base);
+    addInitializer(model, { name, type: 'float32', dims: perClass ? [data.length] : [], data });
+    return name;
+  };
+  const s = scaler!;
+  if (s.method === 'temperature' || s.method === 'sigmoid-temperature') {
+    const temperatures = s.method === 'temperature' ? [s.temperature] : s.temperatures;
+    const temperature = constant('tstar/temperature', temperatures, temperatures.length > 1);
+    nodes.push({ op: 'Div', name: uniqueName(model, 'tstar/divide_by_temperature'), inputs: [scaledInput, temperature], outputs: [scaled] });
+  } else {
+    // Per class (vector: [C], broadcast over the last axis) or one number (Platt, a single logit).
+    const perClass = s.method === 'vector';
+    const scale = constant('tstar/scale', perClass ? s.scale : [s.scale], perClass);
+    const bias = constant('tstar/bias', perClass ? s.bias : [s.bias], perClass);
+    const product = uniqueName(model, 'tstar/scaled_by_scale');
+    nodes.push(
+      { op: 'Mul', name: uniqueName(model, 'tstar/multiply_by_scale'), inputs: [scaledInput, scale], outputs: [product] },
+      { op: 'Add', name: uniqueName(model, 'tstar/add_bias'), inputs: [product, bias], outputs: [scaled] },
+    );
+  }
 
   const axis = head.opset >= 13 ? -1 : (head.logitsRank ?? 2) - 1;
   const existing = head.softmax;
@@ -150,7 +192,9 @@ export function insertTemperature(model: OnnxModel, options: InsertTemperatureOp
   }
   if (probabilities === undefined) {
     probabilities = uniqueName(model, 'probabilities');
-    nodes.push({ op: 'Softmax', name: uniqueName(model, 'tstar/softmax'), inputs: [scaled], outputs: [probabilities], attributes: { axis } });
+    nodes.push(sigmoid
+      ? { op: 'Sigmoid', name: uniqueName(model, 'tstar/sigmoid'), inputs: [scaled], outputs: [probabilities] }
+      : { op: 'Softmax', name: uniqueName(model, 'tstar/softmax'), inputs: [scaled], outputs: [probabilities], attributes: { axis } });
   }
   if (options.logProbabilities && logProbabilities === undefined) {
     logProbabilities = uniqueName(model, 'log_probabilities');

@@ -1,7 +1,7 @@
 // The page's script, bundled by the test with esbuild; @tstar/core and onnxruntime-web/webgpu stay external and
 // come from their packages through the page's import map, so each fetches its own wasm from where it lives.
 import * as ort from 'onnxruntime-web/webgpu';
-import { init } from '@tstar/core';
+import { init, type Scaler } from '@tstar/core';
 import { TemperatureSession } from '../../src/index.js';
 import { insertTemperature, readModel, writeModel } from '../../src/onnx/index.js';
 import type { OrtRuntime } from '../../src/runtime.js';
@@ -9,7 +9,9 @@ import type { OrtRuntime } from '../../src/runtime.js';
 export interface PageCase {
   model: string;
   mode: 'post' | 'graph' | 'logits';
-  temperature: number | 'auto';
+  temperature?: number | 'auto';
+  /** A fitted scaler instead of the temperature. */
+  scaler?: Scaler;
   input: number[];
   dims: number[];
   inputName: string;
@@ -62,7 +64,7 @@ async function runCase(c: PageCase): Promise<PageAnswer> {
     return answer;
   }
   const session = await TemperatureSession.create(bytes, {
-    temperature: c.temperature, mode: c.mode, runtime: ort as unknown as OrtRuntime, sessionOptions: webgpu(c.verbose), logProbabilities: c.logProbabilities,
+    ...(c.scaler ? { scaler: c.scaler } : { temperature: c.temperature }), mode: c.mode, runtime: ort as unknown as OrtRuntime, sessionOptions: webgpu(c.verbose), logProbabilities: c.logProbabilities,
   });
   const result = await session.run(feeds);
   const p = result.probabilities;

@@ -1,8 +1,8 @@
 // Bundled by esbuild for the Chromium test: @tstar/tfjs (from source), tfjs, its wasm backend and @tstar/core.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { init, TStarError } from '@tstar/core';
-import { registerKernels, TemperatureSoftmax, temperatureCrossEntropy } from '../../src/index.js';
+import { init, TStarError, type Scaler } from '@tstar/core';
+import { registerKernels, scaledProbabilities, TemperatureSoftmax, temperatureCrossEntropy } from '../../src/index.js';
 
 interface Counters {
   downloads: number;
@@ -78,6 +78,13 @@ async function loss(spec: { x: number[]; shape: [number, number]; labels: number
   return result;
 }
 
+async function scaled(spec: { x: number[]; shape: [number, number]; scaler: Scaler }) {
+  const x = tf.tensor2d(spec.x, spec.shape);
+  const result = await measure(() => [scaledProbabilities(x, spec.scaler), scaledProbabilities(x, spec.scaler, { output: 'logits' })]);
+  x.dispose();
+  return result;
+}
+
 async function errors() {
   const out: Array<{ code?: string; message: string; leaked: number }> = [];
   const attempt = (f: () => unknown) => {
@@ -97,5 +104,5 @@ async function errors() {
   return out;
 }
 
-(window as unknown as { tstar: object }).tstar = { setup, layer, loss, errors };
+(window as unknown as { tstar: object }).tstar = { setup, layer, loss, scaled, errors };
 (window as unknown as { tstarReady: boolean }).tstarReady = true;

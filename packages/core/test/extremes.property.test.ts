@@ -152,7 +152,7 @@ function matrix(o: { masks: boolean; specials: boolean; minRows?: number }): fc.
         cols: fc.constant(cols),
         values: fc.array(finite, { minLength: rows * cols, maxLength: rows * cols }),
         holes: holes.length ? fc.array(fc.record({ at: fc.nat(), value: fc.oneof(...holes) }), { maxLength: 4 }) : fc.constant([]),
-        maskRow: o.masks ? fc.option(fc.nat(), { freq: 8 }) : fc.constant(null),
+        maskRow: o.masks ? fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat() }) : fc.constant(null),
       }),
     )
     .map(({ rows, cols, values, holes: hs, maskRow }) => {
@@ -230,7 +230,7 @@ describe('softmax family at the extremes (generated)', () => {
 
   it('softmaxBackward: E_NONFINITE for any non-finite y or dy (−Infinity included) or an overflowing dx, else close to float64', () => {
     const pair = matrix({ masks: false, specials: true }).chain((m) =>
-      fc.record({ m: fc.constant(m), dy: fc.array(finite, { minLength: m.x.length, maxLength: m.x.length }), hole: fc.option(fc.record({ at: fc.nat(), v: fc.constantFrom(NaN, Infinity, -Infinity) }), { freq: 6 }), withX: fc.boolean() }),
+      fc.record({ m: fc.constant(m), dy: fc.array(finite, { minLength: m.x.length, maxLength: m.x.length }), hole: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.record({ at: fc.nat(), v: fc.constantFrom(NaN, Infinity, -Infinity) }) }), withX: fc.boolean() }),
     );
     fc.assert(
       fc.property(pair, temperature, ({ m, dy: dyValues, hole, withX }, t) => {
@@ -343,8 +343,15 @@ describe('crossEntropy at the extremes (generated)', () => {
             const losses = typeof result.loss === 'number' ? [result.loss] : result.loss;
             const refLosses = typeof result.loss === 'number' ? [refLoss] : rowLoss;
             const grad = result.grad;
-            // Not counted until the range rule lands (issue 15): NaN gradients are possible there today.
-            if (f.wide && !RANGE_RULE_LANDED) return;
+            // Rows wider than float32 at T ≥ 1 (x − max overflows) must not give NaN (fixed in issue 21); tiny T on
+            // wide rows is not counted until the range rule lands (issue 15): NaN gradients are possible there today.
+            if (f.wide && !RANGE_RULE_LANDED) {
+              if (T < 1) return;
+              noNaN('loss', losses);
+              if (grad) noNaN('grad', grad);
+              if (grad) expect(Number.isNaN(result.dTemperature), 'dTemperature is NaN').toBe(false);
+              return;
+            }
             const g = o.grad ? ref.crossEntropyGrad(x, rows, cols, target, refOptions) : undefined;
             const scale = up === undefined ? 1 : up;
             const overflow = !refLosses.every(fits) || (g !== undefined && !(g.grad.every((v) => fits(v * scale)) && Number.isFinite(g.dT * scale)));
@@ -359,15 +366,28 @@ describe('crossEntropy at the extremes (generated)', () => {
             if (!o.grad) return;
             allFinite('grad', grad!);
             expect(Number.isFinite(result.dTemperature), `dTemperature ${result.dTemperature}`).toBe(true);
-            let gMax = 0;
-            for (const v of g!.grad) gMax = Math.max(gMax, Math.abs(v));
-            close('grad', grad!, g!.grad.map((v) => v * scale), 1e-5, () => 1e-5 * gMax * Math.abs(scale) + 1e-40);
+            // dL/dz_j = q·p_j − c_j cancels (Σ c = q): the tolerance is relative to q/T per row, not to the result.
+            const eps = o.labelSmoothing ?? 0;
+            const w = (j: number) => (weights ? weights[j] : 1);
+            let den = 0;
+            const q = Array.from({ length: rows }, (_, r) => {
+              const unmasked = Array.from({ length: cols }, (_, j) => j).filter((j) => x[r * cols + j] !== -Infinity);
+              if (hard) {
+                if (labels[r] === ignoreIndex) return 0;
+                den += w(labels[r]);
+                return (1 - eps) * w(labels[r]) + (eps / unmasked.length) * unmasked.reduce((a, j) => a + w(j), 0);
+              }
+              den += 1;
+              return unmasked.reduce((a, j) => a + w(j) * ((1 - eps) * target[r * cols + j] + eps / unmasked.length), 0);
+            });
+            const lossScale = reduction === 'mean' ? 1 / den : 1;
+            close('grad', grad!, g!.grad.map((v) => v * scale), 1e-5, (i) => (1e-5 * q[Math.floor(i / cols)] * lossScale * Math.abs(scale)) / T + 1e-40);
             // dL/dT sums terms that cancel: its tolerance is relative to Σ|terms|.
             let dtAbs = 0;
             for (let r = 0; r < rows; r++) {
               let mx = -Infinity;
-              for (let c = 0; c < cols; c++) mx = Math.max(mx, x[r * cols + c]);
-              for (let c = 0; c < cols; c++) if (x[r * cols + c] !== -Infinity) dtAbs += Math.abs(g!.grad[r * cols + c] * (x[r * cols + c] - mx)) / T;
+              for (let c = 0; c < cols; c++) if (!Number.isNaN(x[r * cols + c])) mx = Math.max(mx, x[r * cols + c]);
+              for (let c = 0; c < cols; c++) if (Number.isFinite(x[r * cols + c]) && g!.grad[r * cols + c] !== 0) dtAbs += Math.abs(g!.grad[r * cols + c] * (x[r * cols + c] - mx)) / T;
             }
             close('dTemperature', [result.dTemperature!], [g!.dT * scale], 1e-5, () => 1e-5 * dtAbs * Math.abs(scale) + 1e-300);
           },
@@ -412,9 +432,10 @@ describe('post-hoc temperature at the extremes (generated)', () => {
             expect(o.count).toBe(m.rows);
             const e = ref.temperatureObjective(m.x, m.rows, m.cols, labels, t as number);
             if (![e.nllSum, e.gradSum, e.hessSum].every(Number.isFinite)) return; // float64 itself overflows: finite is all we ask
+            // Below 1e-200 a derivative is 0 for every use (the kernel lets such terms underflow).
             close('nllSum', [o.nllSum], [e.nllSum], 1e-6, () => 1e-12);
-            close('gradSum', [o.gradSum], [e.gradSum], 1e-5, () => 1e-5 * e.gradAbs + 1e-300);
-            close('hessSum', [o.hessSum], [e.hessSum], 1e-5, () => 1e-5 * e.hessAbs + 1e-300);
+            close('gradSum', [o.gradSum], [e.gradSum], 1e-5, () => 1e-5 * e.gradAbs + 1e-200);
+            close('hessSum', [o.hessSum], [e.hessSum], 1e-5, () => 1e-5 * e.hessAbs + 1e-200);
           },
         });
       }),
@@ -470,7 +491,7 @@ describe('BatchNorm at the extremes (generated)', () => {
       epsilon: fc.oneof(fc.constant(undefined), fc.constantFrom(1e-5, 1e-45, 1e30), fc.constantFrom<unknown>(0, -1, NaN)),
       momentum: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.constantFrom(0, 1, 0.1) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(-0.5, 2, NaN) }),
       dy: vec(m.x.length, finite),
-      dyHole: fc.option(fc.tuple(fc.nat(), special), { freq: 6 }),
+      dyHole: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(), special) }),
     }),
   );
   const finiteAll = (...arrays: (Float32Array | undefined)[]) => arrays.every((a) => !a || a.every(Number.isFinite));
@@ -523,7 +544,8 @@ describe('BatchNorm at the extremes (generated)', () => {
         const expectedY = must.length ? new Float64Array(0) : ref.batchNormTrainForward(m.x, m.rows, m.cols, g, b, eps);
         const nextMean = Array.from(mean, (u, j) => (1 - mom) * u + mom * stats.mean[j]);
         const nextVar = Array.from(v, (s, j) => (1 - mom) * s + mom * stats.variance[j] * unbiased);
-        const representable = [...expectedY, ...stats.mean, ...stats.variance, ...nextMean, ...nextVar].every(fits);
+        const folded = Array.from(stats.variance, (s, j) => g[j] / Math.sqrt(s + eps));
+        const representable = [...expectedY, ...stats.mean, ...stats.variance, ...nextMean, ...nextVar, ...folded].every(fits);
         const runningMean = mean.slice(), runningVariance = v.slice();
         const state = { runningMean, runningVariance, gamma: gamma ?? undefined, beta: beta ?? undefined };
         let trained: ReturnType<typeof batchNormTrain> | undefined;

@@ -184,6 +184,9 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
   checkResult(op, 'runningMean', nextMean);
   checkResult(op, 'runningVariance', nextVar);
   checkResult(op, 'invStd', invStd);
+  // The batch variance is returned in f32 too; momentum 0 keeps the running state finite while it overflows.
+  const variance = Float32Array.from(var64);
+  checkResult(op, 'variance', variance);
   const y = take(xPtr, n * m, out, outAt);
   runningMean.set(nextMean);
   runningVar.set(nextVar);
@@ -191,7 +194,7 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
     y,
     mean: Float32Array.from(mean64),
     invStd: Float32Array.from(invStd),
-    variance: Float32Array.from(var64),
+    variance,
     cache: { x, shape: [n, m], mean: mean64, invStd, gamma: Float64Array.from(gamma) },
   };
 }

@@ -2,7 +2,7 @@ import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, copyIn, f32, f64, put, resident, sinkOf, source, take } from './memory.js';
 import { floatArg, type FloatData } from './workspace.js';
-import { checkFinite, checkMatrix, checkNumber, checkOptions, checkOut, checkPositive, checkVector, type Shape2D } from './validate.js';
+import { checkFinite, checkMatrix, checkNumber, checkOptions, checkOut, checkPositive, checkVector, checkResult, type Shape2D } from './validate.js';
 
 export interface BatchNormOptions {
   /** Running (or frozen) mean per feature, length m. */
@@ -68,15 +68,6 @@ export interface BatchNormBackwardOptions {
 
 // BatchNorm has no masks: −Infinity is as wrong as NaN.
 const NON_FINITE = 'NaN or ±Infinity';
-
-/** A float32 result that overflowed (finite inputs, out-of-range output) is an error, never a silent Infinity. */
-function checkResult(op: string, name: string, values: ArrayLike<number>): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      throw new TStarError('E_NONFINITE', `${op}: ${name}[${i}] overflows float32 (${values[i]}); the inputs are finite but too large`);
-    }
-  }
-}
 
 function paramVector(op: string, name: string, v: Float32Array | undefined, m: number, fill: number): Float32Array {
   if (v === undefined) return new Float32Array(m).fill(fill);

@@ -2,8 +2,8 @@ import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, f64, put, resident, sinkOf, source, take } from './memory.js';
 import {
-  checkFinite, checkLabels, checkMatrix, checkNumber, checkOptions, checkOut, checkPrecision, checkTemperature, checkVector, typeName,
-  type Precision, type Shape2D,
+  checkFinite, checkLabels, checkMatrix, checkNumber, checkOptions, checkOut, checkPrecision, checkResult, checkTemperature, checkVector,
+  typeName, type Precision, type Shape2D,
 } from './validate.js';
 import { floatArg, type FloatData } from './workspace.js';
 
@@ -133,10 +133,7 @@ export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Arr
   let loss: number | Float32Array;
   if (reduction === 'none') {
     loss = Float32Array.from(rowLoss);
-    // Row losses are returned in f32: one beyond its range is an error, never a silent Infinity.
-    for (let r = 0; r < rows; r++) {
-      if (!Number.isFinite(loss[r])) throw new TStarError('E_NONFINITE', `${op}: row ${r}'s loss (${rowLoss[r]}) overflows float32; reduction 'none' returns float32 row losses`);
-    }
+    checkResult(op, 'loss', loss);
   } else {
     let sum = 0;
     for (let r = 0; r < rows; r++) sum += rowLoss[r];
@@ -145,22 +142,13 @@ export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Arr
   if (!wantGrad) return { loss };
   const dTemperature = f64(dTPtr, 1)[0];
   const grad = take(gPtr, n, gradOut, outAt);
-  // |dL/dz| ≤ 2·q·|scale|/T per row (q = the row's target mass times weight): only where that bound leaves float32
-  // can the f32 gradient overflow, so only then is it scanned. Soft targets' q is not known here: always scanned.
+  // |dL/dz| ≤ q·|scale|/T (q: a row's target mass times weight): scan only where that can leave float32.
   let maxW = 1;
   if (weights) for (let j = 0; j < cols; j++) maxW = Math.max(maxW, weights[j]);
-  let maxUp = 1;
-  if (rowScale) for (let r = 0; r < rows; r++) maxUp = Math.max(maxUp, Math.abs(rowScale[r]));
-  if (soft || 2 * maxW * Math.abs(gScale) * maxUp / temperature > FLT_MAX / 4) {
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(grad[i])) throw new TStarError('E_NONFINITE', `${op}: the gradient at row ${Math.floor(i / cols)}, class ${i % cols} overflows float32 (finite inputs, huge weights or upstream at T = ${temperature})`);
-    }
-  }
-  if (!Number.isFinite(dTemperature)) throw new TStarError('E_NONFINITE', `${op}: dL/dT (${dTemperature}) overflows (finite inputs, huge weights or upstream at T = ${temperature})`);
+  if (soft || rowScale || (maxW * Math.abs(gScale)) / temperature > 1e37) checkResult(op, 'grad', grad);
+  checkResult(op, 'dTemperature', [dTemperature]);
   return { loss, grad, dTemperature };
 }
-
-const FLT_MAX = 3.4028234663852886e38;
 
 function checkUpstream(op: string, upstream: unknown, reduction: Reduction, rows: number): number | Float32Array {
   if (upstream === undefined) return 1;

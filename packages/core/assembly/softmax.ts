@@ -129,6 +129,8 @@ export function softmaxBackward(yPtr: usize, dyPtr: usize, dxPtr: usize, rows: i
     if (!isFinite(s)) return fail(E_NONFINITE, r);
     // dy − Σ cancels when dy ≈ Σ: keep it in f64 so dx stays within 1e-5 relative of float64.
     const sv = f64x2.splat(s), kv = f64x2.splat(<f64>invT);
+    // Finite y and dy can still give a dx beyond float32 (huge dy, tiny T): track |dx| to refuse it, never store ±Inf silently.
+    let big = f32x4.splat(0);
     i = 0;
     for (; i + 4 <= cols; i += 4) {
       const off = <usize>i << 2;
@@ -136,12 +138,18 @@ export function softmaxBackward(yPtr: usize, dyPtr: usize, dxPtr: usize, rows: i
       const yHi = v128.shuffle<f32>(yv, yv, 2, 3, 0, 1), dHi = v128.shuffle<f32>(dv, dv, 2, 3, 0, 1);
       const lo = f64x2.mul(f64x2.mul(f64x2.promote_low_f32x4(yv), f64x2.sub(f64x2.promote_low_f32x4(dv), sv)), kv);
       const hi = f64x2.mul(f64x2.mul(f64x2.promote_low_f32x4(yHi), f64x2.sub(f64x2.promote_low_f32x4(dHi), sv)), kv);
-      v128.store(dx + off, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+      const d = v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+      v128.store(dx + off, d);
+      big = f32x4.max(big, f32x4.abs(d));
     }
+    let worst = max(max(f32x4.extract_lane(big, 0), f32x4.extract_lane(big, 1)), max(f32x4.extract_lane(big, 2), f32x4.extract_lane(big, 3)));
     for (; i < cols; i++) {
       const off = <usize>i << 2;
-      store<f32>(dx + off, <f32>(<f64>load<f32>(y + off) * (<f64>load<f32>(dy + off) - s) * <f64>invT));
+      const d = <f32>(<f64>load<f32>(y + off) * (<f64>load<f32>(dy + off) - s) * <f64>invT);
+      store<f32>(dx + off, d);
+      worst = max(worst, abs(d));
     }
+    if (!(worst < Infinity)) return fail(E_NONFINITE, r);
   }
   return OK;
 }

@@ -2,7 +2,7 @@ import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, copyIn, f32, f64, put, resident, sinkOf, source, take } from './memory.js';
 import { floatArg, type FloatData } from './workspace.js';
-import { checkFinite, checkMatrix, checkNumber, checkOptions, checkOut, checkPositive, checkVector, type Shape2D } from './validate.js';
+import { checkFinite, checkMatrix, checkNumber, checkOptions, checkOut, checkPositive, checkVector, checkResult, type Shape2D } from './validate.js';
 
 export interface BatchNormOptions {
   /** Running (or frozen) mean per feature, length m. */
@@ -68,15 +68,6 @@ export interface BatchNormBackwardOptions {
 
 // BatchNorm has no masks: −Infinity is as wrong as NaN.
 const NON_FINITE = 'NaN or ±Infinity';
-
-/** A float32 result that overflowed (finite inputs, out-of-range output) is an error, never a silent Infinity. */
-function checkResult(op: string, name: string, values: ArrayLike<number>): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      throw new TStarError('E_NONFINITE', `${op}: ${name}[${i}] overflows float32 (${values[i]}); the inputs are finite but too large`);
-    }
-  }
-}
 
 function paramVector(op: string, name: string, v: Float32Array | undefined, m: number, fill: number): Float32Array {
   if (v === undefined) return new Float32Array(m).fill(fill);
@@ -184,6 +175,9 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
   checkResult(op, 'runningMean', nextMean);
   checkResult(op, 'runningVariance', nextVar);
   checkResult(op, 'invStd', invStd);
+  // The batch variance is returned in f32 too; momentum 0 keeps the running state finite while it overflows.
+  const variance = Float32Array.from(var64);
+  checkResult(op, 'variance', variance);
   const y = take(xPtr, n * m, out, outAt);
   runningMean.set(nextMean);
   runningVar.set(nextVar);
@@ -191,7 +185,7 @@ export function batchNormTrain(x: Float32Array, shape: Shape2D, state: BatchNorm
     y,
     mean: Float32Array.from(mean64),
     invStd: Float32Array.from(invStd),
-    variance: Float32Array.from(var64),
+    variance,
     cache: { x, shape: [n, m], mean: mean64, invStd, gamma: Float64Array.from(gamma) },
   };
 }

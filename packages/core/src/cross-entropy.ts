@@ -2,8 +2,8 @@ import { TStarError } from './errors.js';
 import { wasm } from './load.js';
 import { alloc, arenaReset, check, f64, put, resident, sinkOf, source, take } from './memory.js';
 import {
-  checkFinite, checkLabels, checkMatrix, checkNumber, checkOptions, checkOut, checkPrecision, checkTemperature, checkVector, typeName,
-  type Precision, type Shape2D,
+  checkFinite, checkLabels, checkMatrix, checkNumber, checkOptions, checkOut, checkPrecision, checkResult, checkTemperature, checkVector,
+  typeName, type Precision, type Shape2D,
 } from './validate.js';
 import { floatArg, type FloatData } from './workspace.js';
 
@@ -55,7 +55,6 @@ export interface CrossEntropyGradResult<L extends number | Float32Array = number
   dTemperature: number;
 }
 
-const FLT_MAX = 3.4028234663852886e38;
 const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
 /**
@@ -133,21 +132,22 @@ export function crossEntropy(logits: FloatData, shape: Shape2D, target: Int32Arr
   const rowLoss = f64(lossPtr, rows);
   let loss: number | Float32Array;
   if (reduction === 'none') {
-    // Row losses are returned as float32: one past FLT_MAX (a row spanning more than FLT_MAX·T) would be Infinity.
-    const r = rowLoss.findIndex((v) => !(Math.abs(v) <= FLT_MAX));
-    if (r >= 0) {
-      throw new TStarError('E_TEMPERATURE', `${op}: row ${r}'s loss ${rowLoss[r]} exceeds float32's largest value (3.4028235e38) at temperature ${temperature}; use a larger temperature (or smaller class weights), or reduction 'mean'/'sum'`);
-    }
     loss = Float32Array.from(rowLoss);
-  }
-  else {
+    checkResult(op, 'loss', loss);
+  } else {
     let sum = 0;
     for (let r = 0; r < rows; r++) sum += rowLoss[r];
     loss = sum * lossScale;
   }
   if (!wantGrad) return { loss };
   const dTemperature = f64(dTPtr, 1)[0];
-  return { loss, grad: take(gPtr, n, gradOut, outAt), dTemperature };
+  const grad = take(gPtr, n, gradOut, outAt);
+  // |dL/dz| ≤ q·|scale|/T (q: a row's target mass times weight): scan only where that can leave float32.
+  let maxW = 1;
+  if (weights) for (let j = 0; j < cols; j++) maxW = Math.max(maxW, weights[j]);
+  if (soft || rowScale || (maxW * Math.abs(gScale)) / temperature > 1e37) checkResult(op, 'grad', grad);
+  checkResult(op, 'dTemperature', [dTemperature]);
+  return { loss, grad, dTemperature };
 }
 
 function checkUpstream(op: string, upstream: unknown, reduction: Reduction, rows: number): number | Float32Array {

@@ -87,7 +87,7 @@ export function softmaxBackward(y: FloatData, dy: FloatData, shape: Shape2D, opt
     const yPtr = source(yIn, outAt, n * 4, true);
     const dyPtr = source(dyIn, outAt, n * 4, true);
     const dxPtr = outAt ?? (dyPtr === dyIn.at ? alloc(n * 4) : dyPtr);
-    check(op, wasm().softmaxBackward(yPtr, dyPtr, dxPtr, rows, cols, 1 / temperature), 'row', 'NaN or ±Infinity');
+    check(op, wasm().softmaxBackward(yPtr, dyPtr, dxPtr, rows, cols, 1 / temperature), 'row', 'NaN or ±Infinity, or its dx overflows float32');
     dx = take(dxPtr, n, out, outAt);
   }
   if (x === undefined) return dx;

@@ -121,6 +121,15 @@ export function checkPrecision(op: string, precision: unknown): boolean {
   throw new TStarError('E_ARGUMENT', `${op}: precision must be 'fast' or 'accurate', got ${describe(precision)}`);
 }
 
+/** A float32 result that overflowed (finite inputs, out-of-range output) is an error, never a silent Infinity. */
+export function checkResult(op: string, name: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new TStarError('E_NONFINITE', `${op}: ${name}[${i}] overflows float32 (${values[i]}); the inputs are finite but too large`);
+    }
+  }
+}
+
 /** A finite number within [lo, hi]. */
 export function checkNumber(op: string, name: string, value: unknown, lo: number, hi: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < lo || value > hi) {

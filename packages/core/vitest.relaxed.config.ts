@@ -6,6 +6,6 @@ import base from './vitest.config.js';
 export default defineConfig({
   test: {
     ...base.test,
-    include: ['test/{softmax,cross-entropy,exp,batchnorm,temperature,metrics,csg,memory,workspace,result-allocator,extremes.property}.test.ts'],
+    include: ['test/{softmax,cross-entropy,exp,batchnorm,temperature,metrics,csg,memory,workspace,result-allocator,extremes.property,temperature-range}.test.ts'],
   },
 });

@@ -1,5 +1,5 @@
 // The wasm module's surface: every kernel family re-exported from one entry.
-export { OK, E_NONFINITE, E_MASKED, E_LABEL, errorIndex } from './status';
+export { OK, E_NONFINITE, E_MASKED, E_LABEL, E_RANGE, errorIndex, errorRange } from './status';
 export { heapBase, RELAXED_SIMD } from './memory';
 export { expElementwise } from './simd/exp';
 export { softmax, logSoftmax, softmaxBackward } from './softmax';

@@ -4,14 +4,36 @@
 // 1e6 sums to 1 within 1e-6; entries ≥ 1e-30 are within 1e-6 relative of float64 (tested).
 // With `fast` the exp argument is reduced in f32 (simd/exp.ts states that bound); logSoftmax still forms
 // its log-space output in f64, only ln Σ comes from the fast exp.
-import { OK, E_NONFINITE, E_MASKED, fail } from './status';
-import { sumWide, rowMax, rowMin, expSumRow, expSumRowWide, useFast, needsMask } from './simd/exp';
+import { OK, E_NONFINITE, E_MASKED, fail, failRange } from './status';
+import { sumWide, rowMax, rowMin, finiteMin, expSumRow, expSumRowWide, useFast, needsMask } from './simd/exp';
 
+const F32_MAX: f64 = 3.4028234663852886e38;
+
+/**
+ * After rowMax(x, n) = m: NaN/+Inf, a fully masked row, or (given invT) a row whose (m − min finite)·invT
+ * exceeds FLT_MAX (E_RANGE: its log-probabilities (x − m)/T − ln Σ would round to −Inf in float32; below that
+ * bound |(x − m)/T − ln Σ| < FLT_MAX + 2^103 rounds to a finite f32). Only logSoftmax passes invT: softmax's
+ * probabilities, the gradients and every f64 loss or objective stay finite at any valid T (crossEntropy checks
+ * its f32 per-row losses itself). One compare per row; a masked row (rowMin = −Inf) looks for its finite
+ * minimum only when −FLT_MAX would fail.
+ */
 // @ts-ignore: decorator
-@inline export function checkRowMax(m: f32, row: i32): i32 {
+@inline export function checkRowMax(m: f32, row: i32, x: usize = 0, n: i32 = 0, invT: f64 = 0): i32 {
   if (m != m || m == Infinity) return fail(E_NONFINITE, row);
   if (m == -Infinity) return fail(E_MASKED, row);
-  return OK;
+  return invT != 0 ? checkRange(m, row, x, n, invT) : OK;
+}
+
+// logSoftmax's range check, once per row (rowMin is the row pass's minimum, −Inf when the row is masked).
+function checkRange(m: f32, row: i32, x: usize, n: i32, invT: f64): i32 {
+  let lo = rowMin;
+  if ((<f64>m - <f64>lo) * invT <= F32_MAX) return OK;
+  if (lo == -Infinity) {
+    if ((<f64>m + F32_MAX) * invT <= F32_MAX) return OK;
+    lo = finiteMin(x, n);
+  }
+  const range = <f64>m - <f64>lo;
+  return range * invT > F32_MAX ? failRange(range, row) : OK;
 }
 
 /** Writes e^((x − m)·invT) to y (y may be 0 to skip the store) and returns the f64 sum. */
@@ -63,7 +85,7 @@ export function logSoftmax(xPtr: usize, yPtr: usize, rows: i32, cols: i32, invT:
     const x = xPtr + <usize>r * rowBytes;
     const y = yPtr + <usize>r * rowBytes;
     const m = rowMax(x, cols);
-    const status = checkRowMax(m, r);
+    const status = checkRowMax(m, r, x, cols, invT);
     if (status != OK) return status;
     const lse = lseRow(x, 0, cols, m, invT, fast);
     const mv = f64x2.splat(<f64>m);

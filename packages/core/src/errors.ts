@@ -33,10 +33,20 @@ export interface KernelStatus {
   nonFinite: number;
   masked: number;
   label: number;
+  /** A row whose (max − min finite)/T exceeds FLT_MAX (reported as E_TEMPERATURE). */
+  range: number;
 }
 
 /** Turns a kernel's non-zero status into the caller-facing error; `what` names the failing row or element. */
-export function statusError(op: string, status: number, codes: KernelStatus, what: string, nonFinite = 'NaN or +Infinity'): TStarError {
+export function statusError(op: string, status: number, codes: KernelStatus, what: string, nonFinite = 'NaN or +Infinity', range = NaN): TStarError {
+  if (status === codes.range) {
+    const least = range / 3.4028234663852886e38;
+    return new TStarError(
+      'E_TEMPERATURE',
+      `${op}: ${what} spans ${range} from its smallest finite logit to its largest; divided by the temperature that exceeds ` +
+        `float32's largest value (3.4028235e38), so its log-probabilities would be -Infinity: use a temperature above ${least}`,
+    );
+  }
   if (status === codes.nonFinite) return new TStarError('E_NONFINITE', `${op}: ${what} holds ${nonFinite}`);
   if (status === codes.masked) return new TStarError('E_MASKED', `${op}: ${what} is entirely -Infinity (every entry masked)`);
   if (status === codes.label) return new TStarError('E_LABEL', `${op}: ${what} puts its target on a -Infinity (masked) logit`);

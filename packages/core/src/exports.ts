@@ -7,6 +7,8 @@ export interface TStarExports {
   heapBase(): number;
   /** Row (or element) index where the last failing kernel stopped. */
   errorIndex(): number;
+  /** For a row failing with E_RANGE: its max − min over finite entries. */
+  errorRange(): number;
   /** 1 in the relaxed-SIMD build (tstar-relaxed.wasm), 0 in the plain one. */
   RELAXED_SIMD: WebAssembly.Global | number;
   /** `fast` = 1 for the f32-reduced exp, else the accurate one. */

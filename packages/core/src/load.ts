@@ -85,7 +85,7 @@ function adopt(instance: { exports: object }, origin: unknown): void {
   loaded = {
     exports,
     origin,
-    status: { ok: global('OK'), nonFinite: global('E_NONFINITE'), masked: global('E_MASKED'), label: global('E_LABEL') },
+    status: { ok: global('OK'), nonFinite: global('E_NONFINITE'), masked: global('E_MASKED'), label: global('E_LABEL'), range: global('E_RANGE') },
     build: exports.RELAXED_SIMD !== undefined && global('RELAXED_SIMD') === 1 ? 'relaxed-simd' : 'simd',
   };
 }

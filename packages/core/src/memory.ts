@@ -203,7 +203,7 @@ export function take(ptr: number, length: number, out?: Float32Array, outAt?: nu
  */
 export function check(op: string, status: number, unit = 'row', nonFinite = 'NaN or +Infinity'): void {
   const codes = kernelStatus();
-  if (status !== codes.ok) throw statusError(op, status, codes, `${unit} ${wasm().errorIndex()}`, nonFinite);
+  if (status !== codes.ok) throw statusError(op, status, codes, `${unit} ${wasm().errorIndex()}`, nonFinite, status === codes.range ? wasm().errorRange() : NaN);
 }
 
 /** Where a caller's `out` lies when it is a workspace view; call before any alloc, which could detach it. */

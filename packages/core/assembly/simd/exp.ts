@@ -134,13 +134,15 @@ const ROWF = memory.data(160, 16);
 }
 
 /**
- * Whether a row takes the fast path when asked to: k = log2(e)/T and T·ln2 must fit f32, and the row must
+ * Whether a row takes the fast path when asked to: the per-row coefficients must fit f32 (below), and the row must
  * hold at least 16 entries — shorter rows never reach the unrolled loop the f32 reduction speeds up, so
  * they keep the accurate exp at no measurable cost.
  */
 // @ts-ignore: decorator
 @inline export function useFast(fast: bool, invT: f64, cols: i32): bool {
-  return fast && cols >= 16 && invT >= 1e-20 && invT <= 1e20;
+  // setRowFast keeps F_j·k^j (k = log2(e)/T, j ≤ 5) as normal f32: k^5 overflows past 1/T ≈ 1.3e8 and the
+  // small coefficients go subnormal below 1/T ≈ 7e-8, so only 1/T in [1e-6, 1e6] takes the fast path.
+  return fast && cols >= 16 && invT >= 1e-6 && invT <= 1e6;
 }
 
 // Per row: m, k, Lhi, Llo, and 2^(r·k) as a polynomial in r, F_j·k^j (highest degree first), which saves the
@@ -347,6 +349,23 @@ export function rowMax(p: usize, n: i32): f32 {
   return bad ? NaN : m;
 }
 
+/** The smallest finite float of the n at p (−Inf masks skipped; +Inf when there is none). */
+export function finiteMin(p: usize, n: i32): f32 {
+  const negInf = f32x4.splat(-Infinity), posInf = f32x4.splat(Infinity);
+  let lo = posInf;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = v128.load(p + (<usize>i << 2));
+    lo = f32x4.pmin(lo, v128.bitselect(posInf, a, f32x4.eq(a, negInf)));
+  }
+  let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
+  for (; i < n; i++) {
+    const a = load<f32>(p + (<usize>i << 2));
+    if (a != -Infinity) mn = min(mn, a);
+  }
+  return mn;
+}
+
 /** Whether any of the first n floats at p is NaN (rowMax's exact look). */
 function hasNaN(p: usize, n: i32): bool {
   for (let i = 0; i < n; i++) {
@@ -356,19 +375,12 @@ function hasNaN(p: usize, n: i32): bool {
   return false;
 }
 
-/** y[i] = e^x[i] elementwise (x ≤ 88.3), in either precision, to measure the exp's error (test/exp.test.ts). */
+/**
+ * y[i] = e^x[i] elementwise (x ≤ 88.3), in either precision, to measure the exp's error (test/exp.test.ts):
+ * the masked row loop with m = 0 and T = 1, so the test measures the very code softmax runs (its sum is unused).
+ */
 export function expElementwise(xPtr: usize, yPtr: usize, n: i32, fast: bool): void {
-  const k = f64x2.splat(LOG2E);
-  const zero = f64x2.splat(0);
-  if (fast) setRowFast(0, 1);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
-    const x = v128.load(xPtr + off);
-    v128.store(yPtr + off, fast ? expLanesFast<On>(x) : expShifted(x, zero, k));
-  }
-  if (i < n) {
-    const x = loadTail(xPtr + (<usize>i << 2), n - i, 0);
-    storeTail(yPtr + (<usize>i << 2), n - i, fast ? expLanesFast<On>(x) : expShifted(x, zero, k));
-  }
+  // The variants directly: a second caller of expSumRow would stop it being inlined into softmax.
+  if (fast) fastMasked(xPtr, yPtr, n, 0, 1.0);
+  else accurateMasked(xPtr, yPtr, n, 0, 1.0);
 }

@@ -81,7 +81,10 @@ export function crossEntropyLabels(
       // The label entry a·p_y − (1 − ε)·w_y cancels in f32 when p_y ≈ 1: form it in f64 from the stored e_y.
       const gyPtr = g + (<usize>y << 2);
       const ey = <f64>load<f32>(gyPtr);
-      const ez = c == 0
+      // A row whose x − m leaves f32 takes the f64 sweep: the SIMD one floors x − m at −FLT_MAX, skewing dL/dT.
+      // A masked row can only be skewed by more than f32 rounding (2^-24 relative) when m > 2^-24·FLT_MAX.
+      const wide = dTPtr != 0 && <f64>m - <f64>rowMin > <f64>-NEG_BIG && (rowMin != -Infinity || m > <f32>2.028241e31);
+      const ez = c == 0 && !wide
         ? gradRow(x, g, cols, weightsPtr, <f32>(a / s * gs * invT), 0, m)
         : gradRowSmoothed(x, g, cols, weightsPtr, a / s * gs * invT, c * gs * invT, m);
       store<f32>(gyPtr, <f32>((a * (ey / s) - c * wy - keep * wy) * gs * invT));

@@ -18,7 +18,7 @@ const RUNS = 300;
  * it lands, a row whose range/T overflows float32 may give ±Infinity (never NaN) or E_TEMPERATURE; afterwards,
  * only E_TEMPERATURE or finite results.
  */
-const RANGE_RULE_LANDED = false;
+const RANGE_RULE_LANDED = true;
 
 const fits = (v: number): boolean => Math.abs(v) < FLT_MAX * (1 - 1e-6);
 
@@ -349,7 +349,8 @@ describe('crossEntropy at the extremes (generated)', () => {
             const scale = up === undefined ? 1 : up;
             // An output that cannot be represented may only be refused, never returned as ±Infinity.
             allFinite('loss', losses);
-            close('loss', losses, refLosses, 1e-6, () => 1e-30);
+            // A loss is ln Σ − z_y with Σ ≥ 1 in f64: near 0 its error is ln's rounding near 1, 2^-52 absolute.
+            close('loss', losses, refLosses, 1e-6, () => 4.5e-16);
             if (!o.grad) return;
             allFinite('grad', grad!);
             expect(Number.isFinite(result.dTemperature), `dTemperature ${result.dTemperature}`).toBe(true);

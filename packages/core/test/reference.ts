@@ -142,8 +142,11 @@ export function temperatureObjective(x: ArrayLike<number>, rows: number, cols: n
       meanD += p[c] * (row[c] - xy);
       spread += p[c] * Math.abs(row[c] - xy);
     }
+    // Variance is shift-invariant: centred on the row's top, not on x_y, so a far label does not cancel it away.
+    let meanTop = 0;
+    for (let c = 0; c < cols; c++) if (p[c] > 0) meanTop += p[c] * (row[c] - row[top]);
     let variance = 0;
-    for (let c = 0; c < cols; c++) if (p[c] > 0) variance += p[c] * (row[c] - xy - meanD) ** 2;
+    for (let c = 0; c < cols; c++) if (p[c] > 0) variance += p[c] * (row[c] - row[top] - meanTop) ** 2;
     nllSum += (row[top] - xy) / T + Math.log1p(rest);
     gradSum += -meanD / T ** 2;
     hessSum += variance / T ** 4 + (2 * meanD) / T ** 3;

@@ -260,8 +260,10 @@ async function main(): Promise<void> {
 
   // Merge: runtimes and cases this run did not do come from partial/ or, failing that, the last kernels.json.
   let merged = false;
+  let mergedSeconds = 0; // the report this run merges into: its time counts toward the whole
   if (args.merge && args.out) {
     const last = await readJson<SuiteReport>(path.join(args.out, 'kernels.json'));
+    mergedSeconds = last?.seconds ?? 0;
     const storedOf = async (id: RuntimeId): Promise<RuntimeRun | undefined> => {
       const s = await storedRun(id);
       if (s && s.mode === mode && !s.run.failure) return s.run;
@@ -285,6 +287,10 @@ async function main(): Promise<void> {
       const stored = coldFile ? await readJson<StoredCold>(coldFile) : undefined;
       cold = stored?.cold ?? last?.coldStart ?? [];
       bytes = stored?.bytes ?? last?.bytes ?? [];
+    } else {
+      // Cold starts of the runtimes this run did not measure are kept from the last report.
+      const measured = new Set(cold.map((r) => r.runtime));
+      cold = [...(last?.coldStart ?? []).filter((r) => !measured.has(r.runtime)), ...cold];
     }
     merged = true;
   }
@@ -302,7 +308,7 @@ async function main(): Promise<void> {
     mode,
     filter: complete ? null : (args.filter ?? null),
     command: complete && !merged && !reused.size ? 'npm run bench' : complete ? `npm run bench (completed by: ${command})` : command,
-    seconds: (performance.now() - started) / 1000 + [...reused.values()].reduce((s, r) => s + r.seconds, 0),
+    seconds: mergedSeconds + (performance.now() - started) / 1000 + [...reused.values()].reduce((s, r) => s + r.seconds, 0),
     machine: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadAverage: { start: loadStart, end: load() } },
     temperature: TEMPERATURE,
     units: 'microseconds per call (cold start: milliseconds; bytes: bytes)',

@@ -8,7 +8,7 @@
 // never per element of a hot loop. The swap is done on the binary: every other function body is kept byte
 // for byte as asc -O3 emitted it, so the row loops are exactly the -O3 ones.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +192,7 @@ try {
     if (!check.validate()) throw new Error(`build-wasm: ${build.out} does not validate after the swap`);
     check.dispose();
     if (!build.flags.includes('relaxed-simd')) new WebAssembly.Module(bytes); // and Node compiles it
+    mkdirSync(join(root, 'dist'), { recursive: true }); // a fresh clone has no dist/ yet
     writeFileSync(join(root, build.out), bytes);
     console.log(`${build.out}: ${bytes.byteLength} bytes (asc -O3; log/exp table-free, ${dropped} table segments dropped)`);
   }

@@ -5,8 +5,11 @@ import type { Tensor } from '@tensorflow/tfjs';
 import type { Tf, TfBackend } from '../env.js';
 import { contender, type Contender, type Prepared } from './contender.js';
 
-/** Wraps a run so its backend is active before each block and its first call is checked for leaks. */
-function onBackend<O>(tf: Tf, backend: TfBackend, run: () => O, dispose?: () => void): Prepared<O> {
+/**
+ * Wraps a run so its backend is active before each block; its first call is checked to have run on that backend
+ * and to leave no tensor behind. `who` names the contender in those errors.
+ */
+export function onBackend<O>(tf: Tf, backend: TfBackend, run: () => O, dispose?: () => void, who = 'tfjs'): Prepared<O> {
   let calls = 0;
   return {
     enter: async () => {
@@ -14,17 +17,19 @@ function onBackend<O>(tf: Tf, backend: TfBackend, run: () => O, dispose?: () => 
     },
     run: () => {
       if (calls++ > 0) return run();
+      if (tf.getBackend() !== backend) throw new Error(`${who}: ran on ${tf.getBackend()}, not ${backend}`);
       const before = tf.memory().numTensors;
       const out = run();
       const leaked = tf.memory().numTensors - before;
-      if (leaked !== 0) throw new Error(`tfjs ${backend}: ${leaked} tensors left behind per call`);
+      if (leaked !== 0) throw new Error(`${who} on ${backend}: ${leaked} tensors left behind per call`);
       return out;
     },
     dispose,
   };
 }
 
-function read(t: Tensor): Float32Array {
+/** A tensor's data, the tensor disposed. */
+export function read(t: Tensor): Float32Array {
   const data = t.dataSync() as Float32Array;
   t.dispose();
   return data;

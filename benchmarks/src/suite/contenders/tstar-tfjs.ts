@@ -6,34 +6,11 @@
 // the same tf ops as the tfjs row.
 import type { Tensor } from '@tensorflow/tfjs';
 import type { Tf, TfBackend, TstarTfjs } from '../env.js';
-import { contender, type Contender, type Prepared } from './contender.js';
+import { contender, type Contender } from './contender.js';
+import { onBackend, read } from './tfjs.js';
 
 /** The backends where @tstar/tfjs runs the core (elsewhere it is tfjs' own graph). */
 export const TSTAR_TFJS_BACKENDS: readonly TfBackend[] = ['cpu', 'wasm'];
-
-function onBackend<O>(tf: Tf, backend: TfBackend, run: () => O): Prepared<O> {
-  let calls = 0;
-  return {
-    enter: async () => {
-      if (tf.getBackend() !== backend) await tf.setBackend(backend);
-    },
-    run: () => {
-      if (calls++ > 0) return run();
-      if (tf.getBackend() !== backend) throw new Error(`@tstar/tfjs: ran on ${tf.getBackend()}, not ${backend}`);
-      const before = tf.memory().numTensors;
-      const out = run();
-      const leaked = tf.memory().numTensors - before;
-      if (leaked !== 0) throw new Error(`@tstar/tfjs on ${backend}: ${leaked} tensors left behind per call`);
-      return out;
-    },
-  };
-}
-
-function read(t: Tensor): Float32Array {
-  const data = t.dataSync() as Float32Array;
-  t.dispose();
-  return data;
-}
 
 export function tstarTfjsContender(tf: Tf, lib: TstarTfjs, backend: TfBackend, temperature: number): Contender {
   // One layer and one loss per runtime, as a model holds them; T is the suite's.
@@ -41,11 +18,12 @@ export function tstarTfjsContender(tf: Tf, lib: TstarTfjs, backend: TfBackend, t
   const loss = lib.temperatureCrossEntropy(temperature);
   const meanLoss = (oneHot: Tensor, z: Tensor): Tensor => tf.mean(loss(oneHot, z));
   const oneHotOf = (labels: Int32Array, cols: number): Tensor => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), cols), 'float32');
-  return contender(`@tstar/tfjs (tfjs ${backend})`, 'adapter', {
+  const who = `@tstar/tfjs (tfjs ${backend})`;
+  return contender(who, 'adapter', {
     softmax: ({ input: { x, rows, cols } }) =>
-      onBackend(tf, backend, () => read(tf.tidy(() => layer.apply(tf.tensor2d(x, [rows, cols])) as Tensor))),
+      onBackend(tf, backend, () => read(tf.tidy(() => layer.apply(tf.tensor2d(x, [rows, cols])) as Tensor)), undefined, who),
     crossEntropy: ({ input: { x, rows, cols, labels } }) =>
-      onBackend(tf, backend, () => read(tf.tidy(() => meanLoss(oneHotOf(labels, cols), tf.tensor2d(x, [rows, cols]))))[0]),
+      onBackend(tf, backend, () => read(tf.tidy(() => meanLoss(oneHotOf(labels, cols), tf.tensor2d(x, [rows, cols]))))[0], undefined, who),
     crossEntropyGrad: ({ input: { x, rows, cols, labels } }) =>
       onBackend(tf, backend, () => {
         const [value, grad] = tf.tidy(() => {
@@ -54,6 +32,6 @@ export function tstarTfjsContender(tf: Tf, lib: TstarTfjs, backend: TfBackend, t
           return [r.value, r.grad];
         });
         return { loss: read(value)[0], grad: read(grad) };
-      }),
+      }, undefined, who),
   });
 }

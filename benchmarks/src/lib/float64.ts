@@ -17,16 +17,21 @@ export function softmax(x: ArrayLike<number>, rows: number, cols: number, temper
   return y;
 }
 
+/** The row's max m and ln Σ e^((x − m)/T) for the row starting at o. */
+function rowLse(x: ArrayLike<number>, o: number, cols: number, temperature: number): { m: number; lse: number } {
+  let m = -Infinity;
+  for (let c = 0; c < cols; c++) m = Math.max(m, x[o + c]);
+  let s = 0;
+  for (let c = 0; c < cols; c++) s += Math.exp((x[o + c] - m) / temperature);
+  return { m, lse: Math.log(s) };
+}
+
 /** log softmax(x / T) per row: (x − m)/T − ln Σ e^((x − m)/T). */
 export function logSoftmax(x: ArrayLike<number>, rows: number, cols: number, temperature: number): Float64Array {
   const y = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let m = -Infinity;
-    for (let c = 0; c < cols; c++) m = Math.max(m, x[o + c]);
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp((x[o + c] - m) / temperature);
-    const lse = Math.log(s);
+    const { m, lse } = rowLse(x, o, cols, temperature);
     for (let c = 0; c < cols; c++) y[o + c] = (x[o + c] - m) / temperature - lse;
   }
   return y;
@@ -35,19 +40,10 @@ export function logSoftmax(x: ArrayLike<number>, rows: number, cols: number, tem
 /** Mean cross-entropy of softmax(x / T) at integer labels, and dL/dx = (p − onehot) / (T · rows). */
 export function crossEntropy(x: ArrayLike<number>, rows: number, cols: number, labels: ArrayLike<number>, temperature: number): { loss: number; grad: Float64Array } {
   const grad = softmax(x, rows, cols, temperature);
-  let loss = 0;
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    let m = -Infinity;
-    for (let c = 0; c < cols; c++) m = Math.max(m, x[o + c]);
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp((x[o + c] - m) / temperature);
-    loss += Math.log(s) - (x[o + labels[r]] - m) / temperature;
-    grad[o + labels[r]] -= 1;
-  }
+  for (let r = 0; r < rows; r++) grad[r * cols + labels[r]] -= 1;
   const scale = 1 / (temperature * rows);
   for (let i = 0; i < grad.length; i++) grad[i] *= scale;
-  return { loss: loss / rows, grad };
+  return { loss: meanNll(x, rows, cols, labels, temperature), grad };
 }
 
 /** Inference BatchNorm: (x − μ)/√(σ² + ε)·γ + β per column of [n, m]. */
@@ -117,11 +113,8 @@ export function meanNll(x: ArrayLike<number>, rows: number, cols: number, labels
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let m = -Infinity;
-    for (let c = 0; c < cols; c++) m = Math.max(m, x[o + c]);
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp((x[o + c] - m) / temperature);
-    total += Math.log(s) - (x[o + labels[r]] - m) / temperature;
+    const { m, lse } = rowLse(x, o, cols, temperature);
+    total += lse - (x[o + labels[r]] - m) / temperature;
   }
   return total / rows;
 }
